@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of an already built tree (make bench builds first) and
+# prints their tables, headed by the machine they ran on.
+#
+#   scripts/run-bench.sh [GOOGLE BENCHMARK ARGS...]
+#
+# 1. $BUILD_DIR/bench_registry (Google Benchmark, console table). Extra
+#    arguments go to it, e.g. --benchmark_filter=Import.
+# 2. bench/load.sh, the wrk-based HTTP load test, when it exists. It is given
+#    FIRSTLINE_BIN (the server binary) and BUILD_DIR in its environment.
+#
+# Both run beside a throwaway PostgreSQL cluster (scripts/with-postgres.sh),
+# whose connection string is in FIRSTLINE_TEST_POSTGRES, so a benchmark may
+# measure the PostgreSQL backend next to SQLite. Exits non-zero when either
+# failed. BUILD_DIR defaults to build.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=${BUILD_DIR:-build}
+bench_bin="$build_dir/bench_registry"
+
+if [ ! -x "$bench_bin" ]; then
+  echo "run-bench: $bench_bin not built; run 'make bench'" >&2
+  exit 2
+fi
+
+# Start one PostgreSQL cluster for the whole run, when a server is installed.
+if [ -z "${FIRSTLINE_TEST_POSTGRES:-}" ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+  exec scripts/with-postgres.sh "$0" "$@"
+fi
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+echo "== machine: ${cpu:-unknown CPU}, $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM; $(uname -sr); $(date -u '+%Y-%m-%d %H:%M UTC') =="
+echo
+
+status=0
+echo "== bench_registry =="
+"$bench_bin" --benchmark_format=console "$@" || status=1
+
+if [ -f bench/load.sh ]; then
+  echo
+  echo "== HTTP load (bench/load.sh, wrk) =="
+  FIRSTLINE_BIN="$build_dir/firstline" BUILD_DIR="$build_dir" bash bench/load.sh || status=1
+fi
+
+exit "$status"

@@ -1,0 +1,59 @@
+// The composition root: opens the database, brings its schema up to date,
+// builds every module's service and registers every route. The CLI creates
+// one Application per process; tests create one per test database.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "areas/area_service.hpp"
+#include "auth/auth_service.hpp"
+#include "core/clock.hpp"
+#include "core/event_hub.hpp"
+#include "db/database.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "people/people_service.hpp"
+#include "transfer/registry_import.hpp"
+
+namespace firstline::app {
+
+struct AppOptions {
+  std::string database_url;          // "sqlite:PATH" or a PostgreSQL URL
+  std::filesystem::path web_root;    // built web UI; empty: no static files
+  auth::AuthOptions auth;
+  std::size_t max_connections = 8;
+};
+
+class Application {
+ public:
+  /// Opens and migrates the database. Throws std::runtime_error with a clear
+  /// message when the database cannot be opened or is newer than this binary.
+  Application(AppOptions options, const core::Clock& clock);
+
+  http::Router& router() { return router_; }
+  core::EventHub& hub() { return hub_; }
+  db::Database& database() { return *db_; }
+  areas::AreaService& areas() { return *areas_; }
+  people::PeopleService& people() { return *people_; }
+  auth::AuthService& auth() { return *auth_; }
+  transfer::RegistryImporter& importer() { return *importer_; }
+  http::Metrics& metrics() { return metrics_; }
+
+ private:
+  void add_system_routes();
+
+  AppOptions options_;
+  const core::Clock& clock_;
+  std::unique_ptr<db::Database> db_;
+  core::EventHub hub_;
+  http::Metrics metrics_;
+  http::Router router_;
+  std::unique_ptr<areas::AreaService> areas_;
+  std::unique_ptr<people::PeopleService> people_;
+  std::unique_ptr<auth::AuthService> auth_;
+  std::unique_ptr<transfer::RegistryImporter> importer_;
+};
+
+}  // namespace firstline::app

@@ -1,0 +1,134 @@
+#include "app/schema.hpp"
+
+namespace firstline::app {
+
+const std::vector<db::Migration>& schema_migrations() {
+  static const std::vector<db::Migration> migrations = {
+      {1, "areas and population registry", R"SQL(
+CREATE TABLE areas (
+  id {{pk}},
+  code TEXT NOT NULL,
+  local_code TEXT,
+  name TEXT NOT NULL,
+  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 3),
+  parent_id BIGINT REFERENCES areas(id),
+  path TEXT {{bytes_order}} NOT NULL,
+  boundary TEXT,
+  responsible TEXT,
+  phone TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX areas_code ON areas(code);
+CREATE INDEX areas_path ON areas(path);
+CREATE INDEX areas_parent ON areas(parent_id);
+
+CREATE TABLE buildings (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  name TEXT NOT NULL,
+  address TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  floors INTEGER,
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX buildings_address ON buildings(area_id, address) WHERE deleted_at IS NULL;
+
+CREATE TABLE households (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  building_id BIGINT REFERENCES buildings(id),
+  address TEXT NOT NULL,
+  head_resident_id BIGINT,
+  phone TEXT,
+  verified_at BIGINT,
+  verified_by BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX households_address ON households(area_id, address) WHERE deleted_at IS NULL;
+CREATE INDEX households_building ON households(building_id);
+
+CREATE TABLE residents (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  household_id BIGINT REFERENCES households(id),
+  name TEXT NOT NULL,
+  document_type TEXT NOT NULL,
+  id_number TEXT,
+  phone TEXT,
+  birth_date TEXT,
+  sex TEXT,
+  relation TEXT,
+  tags TEXT NOT NULL DEFAULT '',
+  verified_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX residents_document ON residents(document_type, id_number)
+  WHERE deleted_at IS NULL AND id_number IS NOT NULL;
+CREATE INDEX residents_area ON residents(area_id, id);
+CREATE INDEX residents_household ON residents(household_id);
+CREATE INDEX residents_name ON residents(name);
+CREATE INDEX residents_phone ON residents(phone);
+)SQL"},
+      {2, "users, roles, sessions and audit log", R"SQL(
+CREATE TABLE users (
+  id {{pk}},
+  username TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  resident_id BIGINT REFERENCES residents(id),
+  language TEXT NOT NULL DEFAULT 'zh-CN',
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_username ON users(username);
+
+CREATE TABLE user_roles (
+  id {{pk}},
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL,
+  area_id BIGINT REFERENCES areas(id),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX user_roles_user ON user_roles(user_id);
+
+CREATE TABLE sessions (
+  id {{pk}},
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  token_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE UNIQUE INDEX sessions_token ON sessions(token_hash);
+
+CREATE TABLE audit_log (
+  id {{pk}},
+  at BIGINT NOT NULL,
+  user_id BIGINT,
+  username TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id BIGINT,
+  area_id BIGINT,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+CREATE INDEX audit_log_user ON audit_log(user_id, at);
+)SQL"},
+  };
+  return migrations;
+}
+
+}  // namespace firstline::app

@@ -1,0 +1,57 @@
+// Generates a deterministic, plausible demo district: streets, communities and
+// grids with polygons and 15-digit codes, buildings, households of realistic
+// sizes, residents with valid identity numbers, an age pyramid and
+// vulnerability tags, and one account per role. The same seed (and the same
+// clock date, from which ages are counted) gives the same data. Writes through
+// the stores on one pooled connection, one transaction per grid.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "auth/auth_service.hpp"
+#include "core/clock.hpp"
+#include "db/database.hpp"
+
+namespace firstline::demo {
+
+enum class Scale {
+  community,  // 1 street, 1 community, ~12 grids, ~10 k residents
+  street,     // 1 street, ~12 communities, ~150 grids, ~150 k residents
+  district,   // ~20 streets, ~200 communities, 2,000 grids, ~1 M residents
+};
+
+struct DemoOptions {
+  Scale scale = Scale::community;
+  std::uint64_t seed = 20200123;
+  std::string admin_password;        // the password of user "admin"
+  std::string account_password;      // the password of every other demo account
+};
+
+struct DemoAccount {
+  std::string username;
+  std::string role;       // role key
+  std::string area_name;  // where it is granted ("" for global)
+};
+
+struct DemoSummary {
+  std::int64_t areas = 0, grids = 0, buildings = 0, households = 0, residents = 0;
+  std::int64_t streets = 0, communities = 0;
+  std::vector<DemoAccount> accounts;
+  double seconds = 0;  // wall time of the whole generation, accounts included
+};
+
+/// Fills an empty, migrated database: areas, buildings, households and
+/// residents; creates "admin" with ensure_admin() when no user exists yet, then
+/// one account per other role (DemoSummary::accounts lists them, admin first),
+/// and records one audit entry (action "demo", entity "district").
+/// Throws std::runtime_error when the database already holds areas, when a
+/// password is not 8–128 characters or an account cannot be created, and
+/// db::Error when a write fails; grids written before a failure stay (each
+/// grid is its own transaction). Not thread-safe with other writers of the same
+/// demo; uses one pooled connection plus the ones AuthService borrows.
+DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core::Clock& clock,
+                          const DemoOptions& options);
+
+}  // namespace firstline::demo
