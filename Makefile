@@ -19,6 +19,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SCALE ?= community
 PORT  ?= 8080
 DATA  ?= data/demo
+ADMIN_PASSWORD ?=
 
 export BUILD_DIR
 
@@ -52,7 +53,7 @@ test: build
 
 demo: build
 	@mkdir -p "$(dir $(DATA))"
-	$(BUILD_DIR)/firstline demo --scale $(SCALE) --port $(PORT) --data $(DATA)
+	$(BUILD_DIR)/firstline demo --scale $(SCALE) --port $(PORT) --data $(DATA) $(if $(ADMIN_PASSWORD),--admin-password $(ADMIN_PASSWORD))
 
 bench: deps web
 	$(CMAKE_CONFIGURE) -DFIRSTLINE_BENCH=ON

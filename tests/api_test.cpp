@@ -195,7 +195,9 @@ TEST_P(ApiTest, ResidentListAndFetchFollowTheCallersScope) {
     SCOPED_TRACE(c.user);
     auto list = server_->get("/api/v1/residents?limit=100", token(c.user));
     EXPECT_EQ(list.status, c.list_status) << list.body;
-    if (list.status == 200) EXPECT_EQ(parse(list.body).at("items").as_array().size(), c.listed);
+    if (list.status == 200) {
+      EXPECT_EQ(parse(list.body).at("items").as_array().size(), c.listed);
+    }
     for (auto [id, status] : c.fetches) {
       EXPECT_EQ(server_->get("/api/v1/residents/" + std::to_string(id), token(c.user)).status, status) << "resident " << id;
     }
@@ -322,7 +324,9 @@ TEST_P(ApiTest, BadResidentInputIsRejectedAndNothingIsStored) {
     SCOPED_TRACE(c.body);
     auto r = server_->post("/api/v1/residents", c.body, t);
     EXPECT_EQ(r.status, c.status) << r.body;
-    if (!c.field.empty()) EXPECT_EQ(error_field(r), c.field);
+    if (!c.field.empty()) {
+      EXPECT_EQ(error_field(r), c.field);
+    }
     EXPECT_TRUE(parse(r.body).as_object().contains("error"));
   }
   auto wrong_type = server_->post("/api/v1/residents", "name=x", t, "application/x-www-form-urlencoded");

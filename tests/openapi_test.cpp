@@ -130,7 +130,8 @@ TEST(OpenApi, OpenRoutesAreMarkedWithoutSecurity) {
     auto it = ops.find(key);
     if (it == ops.end()) continue;  // reported by DocumentsEveryRouteAndNoOther
     const bool open = r.access == http::Access::open;
-    if (it->second != open) wrong.insert(key + (open ? " is open but lacks `security: []`" : " needs a token but has `security: []`"));
+    if (it->second != open)
+      wrong.insert(key + (open ? " is open but lacks `security: []`" : " needs a token but has `security: []`"));
   }
   EXPECT_TRUE(wrong.empty()) << "security of these operations differs from the router:" << describe(wrong);
 }

@@ -193,8 +193,8 @@ core::Principal admin_principal() {
 }
 
 std::string make_id_number(const std::string& region, const std::string& birth, int seq) {
-  char buf[4];
-  std::snprintf(buf, sizeof buf, "%03d", seq % 1000);
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%03d", ((seq % 1000) + 1000) % 1000);
   std::string first17 = region + birth + buf;
   return first17 + core::id_number_check_char(first17);
 }

@@ -129,7 +129,7 @@ void add_auth_routes(http::Router& router, AuthService& service) {
     NewUser u;
     auto username = r.text("username", {.required = true, .max_length = 64});
     auto password = r.text("password", {.required = true, .max_length = 200});
-    u.display_name = r.text("display_name", {.max_length = 60}).value_or("");
+    u.display_name = r.text("display_name", {.max_length = 50}).value_or("");
     u.resident_id = r.integer("resident_id", false, 1);
     u.language = r.text("language", {.max_length = 10}).value_or("zh-CN");
     auto roles = read_roles(r, true);
@@ -153,7 +153,7 @@ void add_auth_routes(http::Router& router, AuthService& service) {
     if (!body) return http::error_response(body.error());
     FieldReader r(*body);
     UserPatch p;
-    p.display_name = r.text("display_name", {.max_length = 60, .allow_empty = true});
+    p.display_name = r.text("display_name", {.max_length = 50, .allow_empty = true});
     p.password = r.text("password", {.max_length = 200});
     p.language = r.text("language", {.max_length = 10});
     p.disabled = r.boolean("disabled");

@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
         return 1;
       }
       std::cout << "rows " << report->rows << ", created " << report->created << ", updated " << report->updated
-                << ", unchanged " << report->unchanged << ", errors " << report->errors.size() << std::endl;
+                << ", unchanged " << report->unchanged << ", failed " << report->failed << std::endl;
       for (size_t i = 0; i < report->errors.size() && i < 20; ++i) {
         const auto& e = report->errors[i];
         std::cout << "  line " << e.line << " " << e.field << ": " << e.message << std::endl;

@@ -289,7 +289,7 @@ struct Server::Impl {
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (!acceptor.is_open()) return;
+        if (!acceptor.is_open() || ec == net::error::operation_aborted) return;
         spdlog::warn("accept failed: {}", ec.message());
       } else {
         std::make_shared<Session>(std::move(socket), router, hub, options, registry)->start();

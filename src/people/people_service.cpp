@@ -100,6 +100,15 @@ std::optional<std::int64_t> own_household(db::Connection& conn, const core::Prin
   return me->household_id;
 }
 
+// A household's phone is personal data: masked unless the caller may see it there.
+Household shown_to(db::Connection& conn, const core::Principal& who, Household h) {
+  if (!h.phone) return h;
+  if (who.is_resident_only()) return h;  // only their own household reaches them
+  auto path = PeopleStore::area_path(conn, h.area_id);
+  if (!path || !who.covers(Permission::see_personal_data, *path)) h.phone = core::mask_phone(*h.phone);
+  return h;
+}
+
 }  // namespace
 
 // ---- validation ----
@@ -313,7 +322,7 @@ core::Result<Household> PeopleService::get_household(const core::Principal& who,
     return *h;
   }
   if (auto st = readable(*conn, who, h->area_id); !st) return std::unexpected(st.error());
-  return *h;
+  return shown_to(*conn, who, *h);
 }
 
 core::Result<core::Page<Household>> PeopleService::list_households(const core::Principal& who,
@@ -328,7 +337,9 @@ core::Result<core::Page<Household>> PeopleService::list_households(const core::P
   }
   auto paths = scoped_paths(*conn, who, Permission::read_registry, q.area_id);
   if (!paths) return std::unexpected(paths.error());
-  return to_page(PeopleStore::list_households(*conn, q, *paths), q.limit);
+  auto page = to_page(PeopleStore::list_households(*conn, q, *paths), q.limit);
+  for (auto& h : page.items) h = shown_to(*conn, who, std::move(h));
+  return page;
 }
 
 core::Result<Household> PeopleService::update_household(const core::Principal& who, std::int64_t id,

@@ -17,8 +17,10 @@
 // whose id_number is not registered yet also adopts a resident of the same
 // grid, household and name who has none).
 // A cell left empty clears the value; a column left out of the file keeps the
-// stored values of matched records. The same key twice in one file is a row
-// error on the later line.
+// stored values of matched records; a row with fewer values than the header
+// reads the missing ones as empty. The same key twice in one file is a row
+// error on the later line. Cells that an export guarded against spreadsheet
+// formulas (a leading "'" before = + - @) are read without the "'".
 #pragma once
 
 #include <cstddef>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/error.hpp"
 #include "core/principal.hpp"
 #include "db/database.hpp"
 
@@ -53,13 +56,13 @@ struct RowError {
 };
 
 struct ImportReport {
-  std::size_t rows = 0;       // data rows read
+  std::size_t rows = 0;  // data rows read
   std::size_t created = 0;
-  std::size_t updated = 0;    // matched an existing record and changed it
-  std::size_t unchanged = 0;  // matched an existing record with the same values
-  std::size_t failed = 0;     // rows not stored because of an error
+  std::size_t updated = 0;       // matched an existing record and changed it
+  std::size_t unchanged = 0;     // matched an existing record with the same values
+  std::size_t failed = 0;        // rows not stored because of an error
   std::vector<RowError> errors;  // in line order; the first kMaxReportedErrors of them
-  bool dry_run = false;       // preview: nothing was stored
+  bool dry_run = false;          // preview: nothing was stored
 };
 
 /// Thread-safe: each call borrows its own connection from the pool.
@@ -67,8 +70,11 @@ class RegistryImporter {
  public:
   RegistryImporter(db::Database& db, const core::Clock& clock) : db_(db), clock_(clock) {}
   /// Imports `csv`. Fails as a whole (bad_request) only when the file cannot be
-  /// read as CSV (encoding, quotes) or its header lacks required columns;
-  /// otherwise row problems land in the report. `dry_run` validates without storing.
+  /// read as CSV (encoding, quotes) or its header lacks required columns, is
+  /// missing, or names an unknown or repeated column; nothing is stored then.
+  /// Fails with forbidden when the caller holds write_registry (areas:
+  /// write_areas) nowhere. Otherwise row problems land in the report.
+  /// `dry_run` validates everything, lookups included, without storing.
   /// Rows outside the caller's write scope are row errors. Rows are written in
   /// transactions of kImportChunkRows rows; one audit entry (action "import")
   /// records the whole import. A database failure throws db::Error and leaves
