@@ -1,0 +1,30 @@
+// Routes of the staff console. Pages load on demand; every page but login
+// needs a session.
+import { createRouter, createWebHistory } from 'vue-router'
+import { loadSession, session } from '../shared/session'
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/', redirect: '/map' },
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { open: true } },
+    { path: '/map', name: 'map', component: () => import('./pages/MapPage.vue') },
+    { path: '/households', name: 'households', component: () => import('./pages/HouseholdsPage.vue') },
+    { path: '/households/:id', name: 'household', component: () => import('./pages/HouseholdDetailPage.vue') },
+    { path: '/residents', name: 'residents', component: () => import('./pages/ResidentsPage.vue') },
+    { path: '/residents/new', name: 'resident-new', component: () => import('./pages/ResidentFormPage.vue') },
+    { path: '/residents/:id', name: 'resident', component: () => import('./pages/ResidentDetailPage.vue') },
+    { path: '/residents/:id/edit', name: 'resident-edit', component: () => import('./pages/ResidentFormPage.vue') },
+    { path: '/import', name: 'import', component: () => import('./pages/ImportPage.vue') },
+    { path: '/users', name: 'users', component: () => import('./pages/UsersPage.vue') },
+    { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue') },
+    { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (!session.loaded) await loadSession()
+  if (!to.meta.open && !session.user) return { name: 'login', query: { next: to.fullPath } }
+  if (to.name === 'login' && session.user) return { name: 'map' }
+  return true
+})
