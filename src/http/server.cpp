@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -172,6 +173,15 @@ class Session : public std::enable_shared_from_this<Session> {
     enqueue(std::move(head));
     heartbeat_ = std::make_unique<net::steady_timer>(stream_.get_executor());
     schedule_heartbeat();
+    watch_disconnect();
+  }
+
+  // A pending read keeps the stream's session alive and notices when the client goes away.
+  void watch_disconnect() {
+    stream_.socket().async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close_stream();
+      self->watch_disconnect();
+    });
   }
 
   void schedule_heartbeat() {
@@ -225,6 +235,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   SessionRegistry& registry_;
   std::deque<std::string> outbox_;
+  std::array<char, 256> discard_{};
   std::unique_ptr<net::steady_timer> heartbeat_;
   std::uint64_t subscription_ = 0;
   bool idle_ = false, sse_ = false, closed_ = false, stopping_ = false;
