@@ -4,6 +4,9 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "test_support.hpp"
 
 namespace firstline::testing {
@@ -449,6 +452,61 @@ TEST_P(ApiTest, MeReportsRolesAndRemembersLanguage) {
   ASSERT_EQ(changed.status, 200);
   EXPECT_EQ(parse(server_->get("/api/v1/me", t).body).at("language").as_string(), "en");
   EXPECT_EQ(server_->patch("/api/v1/me", R"({"language":"fr"})", t).status, 422);
+}
+
+// The whole role/scope matrix, as data: tests/scope_matrix.txt.
+TEST_P(ApiTest, EveryEndpointAnswersEachRoleAsTheScopeMatrixSays) {
+  std::ifstream in(std::string(FIRSTLINE_SOURCE_DIR) + "/tests/scope_matrix.txt");
+  ASSERT_TRUE(in) << "tests/scope_matrix.txt is missing";
+  const std::vector<std::string> users = {"resident", "volunteer", "gw2", "gw1", "staff", "street", "district", "admin"};
+  const std::map<std::string, std::int64_t> ids = {
+      {"{g1}", seed_.g1}, {"{g2}", seed_.g2}, {"{g3}", seed_.g3}, {"{community1}", seed_.community1},
+      {"{r1}", seed_.r1_head}, {"{r2}", seed_.r2_head}, {"{r3}", seed_.r3_head},
+      {"{h1}", seed_.household1}, {"{h2}", seed_.household2}};
+  auto substitute = [&](std::string text, std::size_t column) {
+    for (const auto& [key, value] : ids) {
+      for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key)) text.replace(pos, key.size(), std::to_string(value));
+    }
+    for (auto pos = text.find("{n}"); pos != std::string::npos; pos = text.find("{n}")) text.replace(pos, 3, std::to_string(column + 1));
+    for (auto pos = text.find("\\n"); pos != std::string::npos; pos = text.find("\\n")) text.replace(pos, 2, "\n");
+    return text;
+  };
+  std::string line;
+  int rows = 0;
+  std::vector<std::string> mismatches;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string method, path;
+    words >> method >> path;
+    // The body runs up to the eight statuses at the end of the line.
+    std::vector<std::string> tokens;
+    for (std::string w; words >> w;) tokens.push_back(w);
+    ASSERT_GE(tokens.size(), 9u) << line;
+    std::vector<int> expected;
+    for (std::size_t i = tokens.size() - 8; i < tokens.size(); ++i) expected.push_back(std::stoi(tokens[i]));
+    std::string body;
+    for (std::size_t i = 0; i + 8 < tokens.size(); ++i) body += (i ? " " : "") + tokens[i];
+    ++rows;
+    for (std::size_t c = 0; c < users.size(); ++c) {
+      std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token(users[c])}};
+      std::string payload;
+      if (body.rfind("csv:", 0) == 0) {
+        payload = substitute(body.substr(4), c);
+        headers["Content-Type"] = "text/csv";
+      } else if (body != "-") {
+        payload = substitute(body, c);
+        headers["Content-Type"] = "application/json";
+      }
+      auto r = http_request(server_->port(), method, substitute(path, c), payload, headers);
+      if (r.status != expected[c]) {
+        mismatches.push_back(method + " " + path + " as " + users[c] + ": expected " + std::to_string(expected[c]) +
+                             ", got " + std::to_string(r.status) + " " + r.body.substr(0, 160));
+      }
+    }
+  }
+  EXPECT_GT(rows, 20);
+  for (const auto& m : mismatches) ADD_FAILURE() << m;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values(Backend::sqlite, Backend::postgres),
