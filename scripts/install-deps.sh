@@ -11,6 +11,10 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl
+  # QR posters of places (SVG and PDF)
+  libqrencode-dev libcairo2-dev fontconfig libxml2-utils
+  # browser tests (web/tests): headless Chromium, and CJK fonts so screenshots show Chinese
+  chromium fonts-noto-cjk
 )
 
 missing=()

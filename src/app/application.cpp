@@ -1,12 +1,15 @@
 #include "app/application.hpp"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "app/schema.hpp"
 #include "areas/area_routes.hpp"
 #include "audit/audit_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "db/migrations.hpp"
+#include "movement/movement_routes.hpp"
 #include "people/people_routes.hpp"
 #include "transfer/transfer_routes.hpp"
 
@@ -25,6 +28,7 @@ Application::Application(AppOptions options, const core::Clock& clock)
   people_ = std::make_unique<people::PeopleService>(*db_, clock_, &hub_);
   auth_ = std::make_unique<auth::AuthService>(*db_, clock_, options_.auth);
   importer_ = std::make_unique<transfer::RegistryImporter>(*db_, clock_);
+  movement_ = std::make_unique<movement::MovementService>(*db_, clock_, options_.movement, &hub_);
 
   router_.set_metrics(&metrics_);
   router_.set_authenticator([this](std::string_view token) { return auth_->authenticate(token); });
@@ -49,6 +53,7 @@ Application::Application(AppOptions options, const core::Clock& clock)
   people::add_people_routes(router_, *people_);
   transfer::add_transfer_routes(router_, *importer_, *db_);
   audit::add_audit_routes(router_, *db_);
+  movement::add_movement_routes(router_, *movement_);
 }
 
 void Application::add_system_routes() {
@@ -61,7 +66,8 @@ void Application::add_system_routes() {
           conn->query_value("SELECT 1");
           r.body = R"({"status":"ok"})";
         } catch (const std::exception& e) {
-          r = http::error_response({core::ErrorCode::internal, std::string("database unavailable: ") + e.what()});
+          spdlog::error("health check: {}", e.what());
+          r = http::error_response({core::ErrorCode::internal, "the database is unavailable"});
           r.status = 503;
         }
         return r;
@@ -91,14 +97,24 @@ void Application::add_system_routes() {
         auto who = auth_->authenticate(token);
         if (!who) return http::error_response(who.error());
         auto topic = req.query_param("topic").value_or("");
-        if (topic != "areas" && topic != "residents") {
-          return http::error_response({core::ErrorCode::invalid, "topic must be areas or residents", "topic"});
+        if (topic != "areas" && topic != "residents" && topic != "occupancy") {
+          return http::error_response({core::ErrorCode::invalid, "topic must be areas, residents or occupancy", "topic"});
         }
-        if (!who->has(core::Permission::read_areas)) {
-          return http::error_response({core::ErrorCode::forbidden, "your roles do not allow live updates"});
+        const auto needed = topic == "residents" ? core::Permission::read_registry : core::Permission::read_areas;
+        if (!who->has(needed)) {
+          return http::error_response({core::ErrorCode::forbidden, "your roles do not allow these live updates"});
         }
         http::Response r;
         r.event_topic = topic;
+        if (topic == "residents") {
+          // Each subscriber sees only residents of areas in its scope.
+          r.event_filter = [principal = *who](const std::string& data) {
+            boost::system::error_code ec;
+            auto v = boost::json::parse(data, ec);
+            if (ec || !v.is_object() || !v.as_object().contains("path")) return false;
+            return principal.covers(core::Permission::read_registry, std::string(v.at("path").as_string()));
+          };
+        }
         return r;
       },
       http::Access::open);

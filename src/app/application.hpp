@@ -14,6 +14,7 @@
 #include "db/database.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "movement/movement_service.hpp"
 #include "people/people_service.hpp"
 #include "transfer/registry_import.hpp"
 
@@ -24,6 +25,7 @@ struct AppOptions {
   std::filesystem::path web_root;    // built web UI; empty: no static files
   auth::AuthOptions auth;
   std::size_t max_connections = 8;
+  movement::MovementOptions movement;
 };
 
 class Application {
@@ -39,6 +41,7 @@ class Application {
   people::PeopleService& people() { return *people_; }
   auth::AuthService& auth() { return *auth_; }
   transfer::RegistryImporter& importer() { return *importer_; }
+  movement::MovementService& movement() { return *movement_; }
   http::Metrics& metrics() { return metrics_; }
 
  private:
@@ -54,6 +57,7 @@ class Application {
   std::unique_ptr<people::PeopleService> people_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<transfer::RegistryImporter> importer_;
+  std::unique_ptr<movement::MovementService> movement_;
 };
 
 }  // namespace firstline::app

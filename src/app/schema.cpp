@@ -127,6 +127,95 @@ CREATE INDEX audit_log_at ON audit_log(at);
 CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
 CREATE INDEX audit_log_user ON audit_log(user_id, at);
 )SQL"},
+      {3, "places, checkpoints, scans, risk areas and arrival screening", R"SQL(
+CREATE TABLE places (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  code TEXT NOT NULL,
+  address TEXT,
+  opening_hours TEXT,
+  capacity INTEGER,
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX places_code ON places(code);
+CREATE INDEX places_area ON places(area_id);
+
+CREATE TABLE place_staff (
+  place_id BIGINT NOT NULL REFERENCES places(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  PRIMARY KEY (place_id, user_id)
+);
+CREATE INDEX place_staff_user ON place_staff(user_id);
+
+CREATE TABLE visitors (
+  id {{pk}},
+  name TEXT NOT NULL,
+  phone TEXT,
+  document_type TEXT,
+  id_number TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX visitors_phone ON visitors(phone);
+
+-- Scans carry no foreign keys: ingest validates places and people itself, and
+-- the hot insert path stays one B-tree write per index.
+CREATE TABLE scans (
+  id {{pk}},
+  client_event_id TEXT NOT NULL,
+  place_id BIGINT NOT NULL,
+  person_id BIGINT,
+  visitor_id BIGINT,
+  ts BIGINT NOT NULL,
+  direction INTEGER NOT NULL,
+  temperature DOUBLE PRECISION,
+  place_area_id BIGINT NOT NULL,
+  home_area_id BIGINT,
+  source TEXT NOT NULL,
+  recorded_by BIGINT,
+  received_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX scans_event ON scans(client_event_id);
+CREATE INDEX scans_place_ts ON scans(place_id, ts);
+CREATE INDEX scans_person_ts ON scans(person_id, ts);
+CREATE INDEX scans_ts ON scans(ts);
+
+CREATE TABLE risk_areas (
+  id {{pk}},
+  code TEXT NOT NULL,
+  name TEXT NOT NULL,
+  starts_at BIGINT NOT NULL,
+  ends_at BIGINT,
+  reason TEXT,
+  created_by BIGINT,
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX risk_areas_code ON risk_areas(code);
+
+CREATE TABLE screening_items (
+  id {{pk}},
+  person_id BIGINT NOT NULL REFERENCES residents(id),
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  risk_area_id BIGINT REFERENCES risk_areas(id),
+  reason TEXT NOT NULL,
+  scan_id BIGINT,
+  status TEXT NOT NULL,
+  follow_up TEXT,
+  note TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  closed_at BIGINT,
+  closed_by BIGINT
+);
+CREATE INDEX screening_area_status ON screening_items(area_id, status);
+CREATE UNIQUE INDEX screening_open_person ON screening_items(person_id, risk_area_id) WHERE status <> 'closed';
+)SQL"},
   };
   return migrations;
 }

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/text.hpp"
 #include "db/sql.hpp"
 
 namespace firstline::areas {
@@ -94,8 +95,9 @@ std::vector<Area> AreaStore::list(db::Connection& conn, const AreaQuery& q,
     sql.append(" AND path > ").bind(*under_path).append(" AND path < ").bind(db::path_upper_bound(*under_path));
   }
   if (q.q) {
-    const std::string like = "%" + *q.q + "%";
-    sql.append(" AND (name LIKE ").bind(like).append(" OR code LIKE ").bind(*q.q + "%").append(")");
+    const std::string like = "%" + core::escape_like(*q.q) + "%";
+    sql.append(" AND (lower(name) LIKE ").bind(core::ascii_lower(like)).append(" ESCAPE '\\' OR code LIKE ");
+    sql.bind(core::escape_like(*q.q) + "%").append(" ESCAPE '\\')");
   }
   if (q.cursor) sql.append(" AND code > ").bind(*q.cursor);
   sql.append(" ORDER BY code LIMIT ").bind(static_cast<std::int64_t>(q.limit + 1));

@@ -26,12 +26,21 @@ core::Status validate_password(const std::string& p, const char* field = "passwo
   return {};
 }
 
+// Accounts are managed by global administrators only: an administrator
+// granted on one area must not reach accounts (or residents) outside it.
+bool manages_all_users(const core::Principal& who) { return who.covers(Permission::manage_users, ""); }
+
 core::Status validate_language(const std::string& l) {
   if (l != "zh-CN" && l != "en") return core::invalid("language", "language must be zh-CN or en");
   return {};
 }
 
 }  // namespace
+
+const std::string& AuthService::dummy_hash() {
+  std::call_once(dummy_once_, [this] { dummy_hash_ = hash_password("not-a-password", options_.hash_cost); });
+  return dummy_hash_;
+}
 
 std::optional<User> AuthService::load_user(db::Connection& conn, std::int64_t id) {
   auto rs = conn.query(
@@ -65,15 +74,14 @@ core::Result<Session> AuthService::login(const std::string& username, const std:
   const auto now = clock_.now();
   const bool known = !rs.empty();
   // Verify against a hash even for unknown names so timing does not reveal which names exist.
-  static const std::string kDummy = hash_password("not-a-password", HashCost::minimal());
-  const bool ok = verify_password(password, known ? db::as_text(rs.rows[0][1]) : kDummy) && known &&
+  const bool ok = verify_password(password, known ? db::as_text(rs.rows[0][1]) : dummy_hash()) && known &&
                   db::as_int(rs.rows[0][2]) == 0;
   if (!ok) {
     db::in_transaction(*conn, db::TxMode::write, [&] {
       audit::AuditEntry e;
       e.at = now;
       if (known) e.user_id = db::as_int(rs.rows[0][0]);
-      e.username = username.substr(0, 64);
+      e.username = core::utf8_prefix(username, 64);
       e.action = "login_failed";
       e.entity = "session";
       e.detail = "from " + remote;
@@ -178,7 +186,7 @@ void AuthService::write_roles(db::Connection& conn, std::int64_t user_id, const 
 }
 
 core::Result<User> AuthService::create_user(const core::Principal& who, const NewUser& in) {
-  if (!who.has(Permission::manage_users)) return core::forbidden("your roles do not allow managing users");
+  if (!manages_all_users(who)) return core::forbidden("your roles do not allow managing users");
   if (auto st = validate_username(in.username); !st) return std::unexpected(st.error());
   if (auto st = validate_password(in.password); !st) return std::unexpected(st.error());
   if (auto st = validate_language(in.language); !st) return std::unexpected(st.error());
@@ -211,7 +219,7 @@ core::Result<User> AuthService::create_user(const core::Principal& who, const Ne
 }
 
 core::Result<User> AuthService::get_user(const core::Principal& who, std::int64_t id) {
-  if (who.user_id != id && !who.has(Permission::manage_users)) return core::forbidden("your roles do not allow managing users");
+  if (who.user_id != id && !manages_all_users(who)) return core::forbidden("your roles do not allow managing users");
   auto conn = db_.acquire();
   auto u = load_user(*conn, id);
   if (!u) return core::not_found(fmt::format("no user {}", id));
@@ -220,7 +228,7 @@ core::Result<User> AuthService::get_user(const core::Principal& who, std::int64_
 
 core::Result<core::Page<User>> AuthService::list_users(const core::Principal& who, std::optional<std::int64_t> after_id,
                                                        int limit) {
-  if (!who.has(Permission::manage_users)) return core::forbidden("your roles do not allow managing users");
+  if (!manages_all_users(who)) return core::forbidden("your roles do not allow managing users");
   auto conn = db_.acquire();
   auto rs = conn->query("SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2",
                         {after_id.value_or(0), static_cast<std::int64_t>(limit + 1)});
@@ -236,7 +244,7 @@ core::Result<core::Page<User>> AuthService::list_users(const core::Principal& wh
 }
 
 core::Result<User> AuthService::update_user(const core::Principal& who, std::int64_t id, const UserPatch& patch) {
-  if (!who.has(Permission::manage_users)) return core::forbidden("your roles do not allow managing users");
+  if (!manages_all_users(who)) return core::forbidden("your roles do not allow managing users");
   auto conn = db_.acquire();
   auto u = load_user(*conn, id);
   if (!u) return core::not_found(fmt::format("no user {}", id));

@@ -4,6 +4,7 @@
 // service checks. Thread-safe.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,9 @@ class AuthService {
   bool ensure_admin(const std::string& username, const std::string& password);
 
  private:
+  /// A hash of the configured cost, verified for unknown usernames so that
+  /// login timing does not tell which usernames exist.
+  const std::string& dummy_hash();
   core::Status validate_roles(db::Connection& conn, const core::Principal& who, const std::vector<RoleGrant>& roles,
                               const std::optional<std::int64_t>& resident_id);
   std::optional<User> load_user(db::Connection& conn, std::int64_t id);
@@ -100,6 +104,8 @@ class AuthService {
   db::Database& db_;
   const core::Clock& clock_;
   AuthOptions options_;
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
 };
 
 }  // namespace firstline::auth

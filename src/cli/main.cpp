@@ -25,6 +25,8 @@ struct ServeFlags {
   unsigned threads = 4;
   std::string web;
   std::size_t body_limit_mb = 64;
+  std::string public_url;  // default http://HOST:PORT
+  int retention_days = 28;
 };
 
 void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
@@ -34,6 +36,10 @@ void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
   cmd->add_option("--threads", f.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--web", f.web, "folder of the built web UI (default: web/dist beside the build)");
   cmd->add_option("--body-limit-mb", f.body_limit_mb, "largest request body in MiB")->capture_default_str();
+  cmd->add_option("--public-url", f.public_url, "address phones use to reach this server, printed in QR posters (default http://HOST:PORT)");
+  cmd->add_option("--retention-days", f.retention_days, "days movement records (scans) are kept")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
 }
 
 fs::path default_web_root() {
@@ -58,16 +64,24 @@ int serve(app::Application& application, const ServeFlags& f) {
   options.body_limit = f.body_limit_mb << 20;
   http::Server server(options, application.router(), application.hub());
   server.listen();
+  application.movement().start_scheduler();
   std::cout << "firstline is serving on http://" << f.host << ":" << server.port() << "/" << std::endl;
   server.run();
   spdlog::info("stopped");
   return 0;
 }
 
-app::AppOptions app_options(const std::string& db, const std::string& web) {
+app::AppOptions app_options(const std::string& db, const std::string& web, const ServeFlags* serve = nullptr) {
   app::AppOptions o;
   o.database_url = db;
   o.web_root = web.empty() ? default_web_root() : fs::path(web);
+  if (serve) {
+    o.movement.retention_days = serve->retention_days;
+    o.movement.public_url = serve->public_url.empty()
+                                ? "http://" + serve->host + ":" + std::to_string(serve->port)
+                                : serve->public_url;
+    while (!o.movement.public_url.empty() && o.movement.public_url.back() == '/') o.movement.public_url.pop_back();
+  }
   return o;
 }
 
@@ -115,7 +129,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*serve_cmd) {
-      app::Application application(app_options(serve_flags.db, serve_flags.web), clock);
+      app::Application application(app_options(serve_flags.db, serve_flags.web, &serve_flags), clock);
       return serve(application, serve_flags);
     }
     if (*migrate_cmd) {
@@ -167,7 +181,7 @@ int main(int argc, char** argv) {
       fs::create_directories(data_dir);
       const auto db_file = fs::path(data_dir) / "firstline.db";
       const bool fresh = !fs::exists(db_file);
-      app::Application application(app_options("sqlite:" + db_file.string(), demo_flags.web), clock);
+      app::Application application(app_options("sqlite:" + db_file.string(), demo_flags.web, &demo_flags), clock);
       const auto password = demo_password.empty() ? random_password() : demo_password;
       if (password.size() < 8) {
         std::cerr << "error: --admin-password needs at least 8 characters" << std::endl;

@@ -84,7 +84,11 @@ PooledConnection Database::acquire() {
 
 void Database::release(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(mutex_);
-  idle_.push_back(std::move(conn));
+  if (conn->healthy()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;  // a broken connection is closed; the next acquire() opens a new one
+  }
   available_.notify_one();
 }
 

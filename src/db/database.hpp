@@ -88,6 +88,8 @@ class Connection {
   virtual void commit() = 0;
   virtual void rollback() = 0;
 
+  /// False when the connection is broken and must not go back to the pool.
+  virtual bool healthy() const { return true; }
   /// First row's first column, or nullopt when there is no row.
   std::optional<Value> query_value(std::string_view sql, const Params& params = {});
 };

@@ -2,6 +2,7 @@
 // Plain structs: no Boost.Beast type crosses this line.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct Response {
   /// When set, the server keeps the connection open as a server-sent event
   /// stream of this topic (see EventHub) instead of sending `body`.
   std::optional<std::string> event_topic;
+  /// For event streams: which events of the topic this subscriber may see
+  /// (given the event's data); empty lets every event through.
+  std::function<bool(const std::string& data)> event_filter;
 };
 
 /// Decodes %XX and (in queries) '+'. Returns nullopt for malformed escapes.

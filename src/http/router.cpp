@@ -192,12 +192,19 @@ Response Router::dispatch(Request& request) const {
         response = error_response({core::ErrorCode::unauthorized, "sign in first: send Authorization: Bearer <token>"});
         allowed = false;
       } else {
-        auto principal = authenticator_(auth.substr(kBearer.size()));
-        if (!principal) {
-          response = error_response(principal.error());
+        try {
+          auto principal = authenticator_(auth.substr(kBearer.size()));
+          if (!principal) {
+            response = error_response(principal.error());
+            allowed = false;
+          } else {
+            request.principal = std::move(*principal);
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("{} {}: authentication failed unexpectedly: {}", request.method, request.path, e.what());
+          response = error_response({core::ErrorCode::internal, "the server cannot check the session now; try again"});
+          response.status = 503;
           allowed = false;
-        } else {
-          request.principal = std::move(*principal);
         }
       }
     }

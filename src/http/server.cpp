@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include "core/text.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,7 +17,7 @@
 #include <array>
 #include <deque>
 #include <mutex>
-#include <set>
+#include <map>
 #include <thread>
 
 namespace firstline::http {
@@ -95,7 +97,9 @@ class Session : public std::enable_shared_from_this<Session> {
     req.target = std::string(msg.target());
     const auto qpos = req.target.find('?');
     auto path = percent_decode(std::string_view(req.target).substr(0, qpos), false);
-    if (!path) return reply_error(core::ErrorCode::bad_request, "malformed percent-escape in the path", msg.keep_alive());
+    if (!path || !core::is_valid_utf8(*path) || path->find('\0') != std::string::npos) {
+      return reply_error(core::ErrorCode::bad_request, "the path is not valid UTF-8 text", msg.keep_alive());
+    }
     req.path = std::move(*path);
     if (qpos != std::string::npos) {
       std::string_view q = std::string_view(req.target).substr(qpos + 1);
@@ -107,8 +111,9 @@ class Session : public std::enable_shared_from_this<Session> {
         auto eq = part.find('=');
         auto key = percent_decode(part.substr(0, eq), true);
         auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), true);
-        if (!key || !value) {
-          return reply_error(core::ErrorCode::bad_request, "malformed percent-escape in the query", msg.keep_alive());
+        if (!key || !value || !core::is_valid_utf8(*key) || !core::is_valid_utf8(*value) ||
+            key->find('\0') != std::string::npos || value->find('\0') != std::string::npos) {
+          return reply_error(core::ErrorCode::bad_request, "the query is not valid UTF-8 text", msg.keep_alive());
         }
         req.query.emplace(std::move(*key), std::move(*value));
       }
@@ -127,7 +132,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = msg.version();
 
     Response res = router_.dispatch(req);
-    if (res.event_topic) return start_stream(*res.event_topic, version);
+    if (res.event_topic) return start_stream(*res.event_topic, std::move(res.event_filter), version);
     send(std::move(res), keep_alive && !stopping_, version, head);
   }
 
@@ -156,7 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Server-sent events: a header, then one "event:/data:" block per published
   // event, and a comment every 15 s so proxies keep the connection.
-  void start_stream(const std::string& topic, unsigned version) {
+  void start_stream(const std::string& topic, std::function<bool(const std::string&)> filter, unsigned version) {
     sse_ = true;
     stream_.expires_never();
     std::string head = version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
@@ -164,7 +169,9 @@ class Session : public std::enable_shared_from_this<Session> {
             "X-Accel-Buffering: no\r\n\r\n: connected\n\n";
     std::weak_ptr<Session> weak = weak_from_this();
     auto executor = stream_.get_executor();
-    subscription_ = hub_.subscribe(topic, [weak, executor](const std::string& event, const std::string& data) {
+    subscription_ = hub_.subscribe(topic, [weak, executor, filter = std::move(filter)](const std::string& event,
+                                                                                  const std::string& data) {
+      if (filter && !filter(data)) return;
       std::string block = "event: " + event + "\ndata: " + data + "\n\n";
       net::post(executor, [weak, block = std::move(block)]() mutable {
         if (auto self = weak.lock()) self->enqueue(std::move(block));
@@ -241,14 +248,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool idle_ = false, sse_ = false, closed_ = false, stopping_ = false;
 };
 
+// The open sessions, for the graceful shutdown. An entry leaves when its
+// session is destroyed, so the registry never outgrows the live connections.
 struct SessionRegistry {
   std::mutex mutex;
-  std::set<Session*> live;
-  std::vector<std::weak_ptr<Session>> all;
+  std::map<Session*, std::weak_ptr<Session>> live;
   void add(const std::shared_ptr<Session>& s) {
     std::lock_guard lock(mutex);
-    live.insert(s.get());
-    all.push_back(s);
+    live.emplace(s.get(), s);
   }
   void remove(Session* s) {
     std::lock_guard lock(mutex);
@@ -262,10 +269,9 @@ struct SessionRegistry {
     std::vector<std::shared_ptr<Session>> sessions;
     {
       std::lock_guard lock(mutex);
-      for (auto& w : all) {
-        if (auto s = w.lock()) sessions.push_back(std::move(s));
+      for (auto& [ptr, weak] : live) {
+        if (auto s = weak.lock()) sessions.push_back(std::move(s));
       }
-      all.clear();
     }
     for (auto& s : sessions) s->shutdown();
   }
@@ -366,9 +372,21 @@ void Server::run() {
     });
   }
   i.accept();
+  // A handler's unexpected exception is answered in Router::dispatch; this
+  // guard only keeps a thread serving if anything else slips through.
+  auto run_guarded = [&i] {
+    for (;;) {
+      try {
+        i.ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("I/O thread caught: {}", e.what());
+      }
+    }
+  };
   std::vector<std::thread> threads;
-  for (unsigned t = 1; t < i.options.threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
-  i.ioc.run();
+  for (unsigned t = 1; t < i.options.threads; ++t) threads.emplace_back(run_guarded);
+  run_guarded();
   for (auto& t : threads) t.join();
 }
 

@@ -1,5 +1,7 @@
 #include "people/people_routes.hpp"
 
+#include <charconv>
+
 #include "http/json.hpp"
 
 namespace firstline::people {
@@ -341,7 +343,8 @@ void add_people_routes(http::Router& router, PeopleService& s) {
       auto v = req.query_param(key);
       if (!v || v->empty()) continue;
       int n = -1;
-      try { n = std::stoi(*v); } catch (...) {}
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc() || end != v->data() + v->size()) n = -1;
       if (n < 0 || n > 150) return http::error_response({core::ErrorCode::invalid, std::string(key) + " must be 0..150", key});
       (std::string_view(key) == "age_min" ? q.age_min : q.age_max) = n;
     }

@@ -199,6 +199,9 @@ core::Status validate_resident(Resident& r, core::Date today) {
 }
 
 void mask_resident(Resident& r) {
+  // The masked middle of an identity number is the birth date: hide it too,
+  // keeping the year for age groups.
+  if (r.birth_date && r.birth_date->size() >= 4) r.birth_date = r.birth_date->substr(0, 4);
   if (r.id_number) r.id_number = core::mask_id_number(*r.id_number);
   if (r.phone) r.phone = core::mask_phone(*r.phone);
   r.masked = true;
@@ -440,7 +443,10 @@ core::Result<Resident> PeopleService::create_resident(const core::Principal& who
       audit::record(*conn, who, now, "create", "resident", r.id, r.area_id);
       return r;
     });
-    if (hub_) hub_->publish("residents", "resident_created", fmt::format("{{\"id\":{},\"area_id\":{}}}", r.id, r.area_id));
+    if (hub_) {
+      hub_->publish("residents", "resident_created",
+                    fmt::format("{{\"id\":{},\"area_id\":{},\"path\":\"{}\"}}", r.id, r.area_id, *grid));
+    }
     if (!who.covers(Permission::see_personal_data, *grid)) mask_resident(r);
     return r;
   } catch (const db::Error& e) {
@@ -539,6 +545,7 @@ core::Result<Resident> PeopleService::update_resident(const core::Principal& who
   if (!r) return core::not_found(fmt::format("no resident {}", id));
   auto grid = writable_grid(*conn, who, r->area_id);
   if (!grid) return std::unexpected(grid.error());
+  const auto previous_household = r->household_id;
   std::vector<std::string> changed;
   auto note = [&](const char* f) { changed.emplace_back(f); };
   if (patch.name) { r->name = *patch.name; note("name"); }
@@ -571,6 +578,10 @@ core::Result<Resident> PeopleService::update_resident(const core::Principal& who
     r->area_id = *patch.area_id;
     note("area_id");
   }
+  if (r->household_id) {
+    auto h = PeopleStore::get_household(*conn, *r->household_id);
+    if (h && h->area_id != r->area_id) return core::invalid("area_id", "a resident lives in their household's grid");
+  }
   const auto now = clock_.now();
   if (auto st = validate_resident(*r, core::date_of(now)); !st) return std::unexpected(st.error());
   std::string detail = "fields=";
@@ -578,6 +589,14 @@ core::Result<Resident> PeopleService::update_resident(const core::Principal& who
   try {
     db::in_transaction(*conn, db::TxMode::write, [&] {
       PeopleStore::update_resident(*conn, *r, now);
+      if (previous_household && previous_household != r->household_id) {
+        // A head who leaves no longer heads the old household.
+        auto old = PeopleStore::get_household(*conn, *previous_household);
+        if (old && old->head_resident_id == r->id) {
+          old->head_resident_id.reset();
+          PeopleStore::update_household(*conn, *old, now);
+        }
+      }
       audit::record(*conn, who, now, "update", "resident", r->id, r->area_id, detail);
     });
   } catch (const db::Error& e) {

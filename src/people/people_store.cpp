@@ -150,7 +150,7 @@ std::vector<Building> PeopleStore::list_buildings(db::Connection& conn, const Bu
   if (q.kind) sql.append(" AND kind = ").bind(*q.kind);
   if (q.q) {
     const auto like = "%" + core::escape_like(*q.q) + "%";
-    sql.append(" AND (name LIKE ").bind(like).append(" ESCAPE '\\' OR address LIKE ").bind(like).append(" ESCAPE '\\')");
+    sql.append(" AND (lower(name) LIKE ").bind(core::ascii_lower(like)).append(" ESCAPE '\\' OR lower(address) LIKE ").bind(core::ascii_lower(like)).append(" ESCAPE '\\')");
   }
   if (q.after_id) sql.append(" AND id > ").bind(*q.after_id);
   sql.append(" ORDER BY id LIMIT ").bind(static_cast<std::int64_t>(q.limit + 1));
@@ -206,7 +206,7 @@ std::vector<Household> PeopleStore::list_households(db::Connection& conn, const 
   append_area_scope(sql, "h.area_id", paths);
   if (q.building_id) sql.append(" AND h.building_id = ").bind(*q.building_id);
   if (q.verified) sql.append(*q.verified ? " AND h.verified_at IS NOT NULL" : " AND h.verified_at IS NULL");
-  if (q.q) sql.append(" AND h.address LIKE ").bind("%" + core::escape_like(*q.q) + "%").append(" ESCAPE '\\'");
+  if (q.q) sql.append(" AND lower(h.address) LIKE ").bind(core::ascii_lower("%" + core::escape_like(*q.q) + "%")).append(" ESCAPE '\\'");
   if (q.after_id) sql.append(" AND h.id > ").bind(*q.after_id);
   sql.append(" ORDER BY h.id LIMIT ").bind(static_cast<std::int64_t>(q.limit + 1));
   auto rs = conn.query(sql.text(), sql.params());
@@ -286,10 +286,10 @@ std::vector<Resident> PeopleStore::list_residents(db::Connection& conn, const Re
   if (q.q) {
     const auto like = "%" + core::escape_like(*q.q) + "%";
     if (digits_search) {
-      sql.append(" AND (name LIKE ").bind(like).append(" ESCAPE '\\' OR phone LIKE ").bind(like);
+      sql.append(" AND (lower(name) LIKE ").bind(core::ascii_lower(like)).append(" ESCAPE '\\' OR phone LIKE ").bind(like);
       sql.append(" ESCAPE '\\' OR id_number LIKE ").bind(like).append(" ESCAPE '\\')");
     } else {
-      sql.append(" AND name LIKE ").bind(like).append(" ESCAPE '\\'");
+      sql.append(" AND lower(name) LIKE ").bind(core::ascii_lower(like)).append(" ESCAPE '\\'");
     }
   }
   if (q.after_id) sql.append(" AND id > ").bind(*q.after_id);

@@ -868,7 +868,7 @@ core::Result<ImportReport> RegistryImporter::import_csv(const core::Principal& w
   bool header_passed = false;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const auto rows = i == 0 ? std::move(first_rows) : std::move(parse_piece(pieces[i]).value());
-    const bool last = i + 1 == pieces.size();
+    const ImportReport chunk_start = report;
     db::in_transaction(*conn, dry_run ? db::TxMode::read : db::TxMode::write, [&] {
       for (const auto& row : rows) {
         if (!header_passed) {
@@ -897,10 +897,14 @@ core::Result<ImportReport> RegistryImporter::import_csv(const core::Principal& w
             break;
         }
       }
-      if (last && !dry_run) {
+      // Each committed chunk carries its own audit entry, so rows that are
+      // stored are audited even if a later chunk fails.
+      if (!dry_run) {
         audit::record(*conn, who, now, "import", std::string(registry_kind_key(kind)), std::nullopt, std::nullopt,
-                      fmt::format(R"({{"rows":{},"created":{},"updated":{},"unchanged":{},"failed":{}}})", report.rows,
-                                  report.created, report.updated, report.unchanged, report.failed));
+                      fmt::format(R"({{"chunk":{},"of":{},"rows":{},"created":{},"updated":{},"unchanged":{},"failed":{}}})",
+                                  i + 1, pieces.size(), report.rows - chunk_start.rows,
+                                  report.created - chunk_start.created, report.updated - chunk_start.updated,
+                                  report.unchanged - chunk_start.unchanged, report.failed - chunk_start.failed));
       }
     });
   }

@@ -76,8 +76,8 @@ class RegistryImporter {
   /// write_areas) nowhere. Otherwise row problems land in the report.
   /// `dry_run` validates everything, lookups included, without storing.
   /// Rows outside the caller's write scope are row errors. Rows are written in
-  /// transactions of kImportChunkRows rows; one audit entry (action "import")
-  /// records the whole import. A database failure throws db::Error and leaves
+  /// transactions of kImportChunkRows rows; each committed chunk writes its own
+  /// audit entry (action "import") with that chunk's counts. A database failure throws db::Error and leaves
   /// the chunks before it stored.
   core::Result<ImportReport> import_csv(const core::Principal& who, RegistryKind kind, std::string_view csv,
                                         bool dry_run = false);

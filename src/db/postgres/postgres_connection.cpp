@@ -52,6 +52,7 @@ class PostgresConnection final : public Connection {
   ~PostgresConnection() override { PQfinish(conn_); }
 
   Dialect dialect() const override { return Dialect::postgres; }
+  bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK; }
 
   ResultSet query(std::string_view sql, const Params& params) override {
     StatementTimer timer(stats_);
