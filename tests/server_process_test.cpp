@@ -180,6 +180,85 @@ TEST_F(ServerProcess, AcknowledgedWritesSurviveKill9) {
   }
 }
 
+// Gate devices upload batches; the server dies mid-stream. Every batch it
+// acknowledged is stored exactly once: resending it after the restart finds
+// only duplicates, and nothing beyond the batches in flight was added.
+TEST_F(ServerProcess, AcknowledgedScanBatchesSurviveKill9) {
+  const int port = free_port();
+  auto server = serve(port);
+  ASSERT_TRUE(wait_healthy(port, 30s));
+  const auto token = login(port);
+  const std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  auto areas = http_request(port, "GET", "/api/v1/areas?level=grid&limit=1", {}, auth);
+  ASSERT_EQ(areas.status, 200) << areas.body;
+  auto grid = json::parse(areas.body).at("items").at(0).at("id").as_int64();
+  auto place = http_request(port, "POST", "/api/v1/places",
+                            R"({"name":"东门","kind":"checkpoint","area_id":)" + std::to_string(grid) + "}", auth);
+  ASSERT_EQ(place.status, 201) << place.body;
+  const auto place_id = json::parse(place.body).at("id").as_int64();
+  std::vector<std::int64_t> people;
+  auto listed = http_request(port, "GET", "/api/v1/residents?limit=200&reveal=false", {}, auth);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto listed_json = json::parse(listed.body);
+  for (const auto& r : listed_json.at("items").as_array()) {
+    people.push_back(r.at("id").as_int64());
+  }
+  const auto ts = core::format_iso8601(core::SystemClock().now() - 60000);
+  constexpr int kBatch = 1000;
+  auto make_batch = [&](int writer, int n) {
+    std::string body = R"({"scans":[)";
+    for (int i = 0; i < kBatch; ++i) {
+      body += std::string(i ? "," : "") + R"({"client_event_id":"w)" + std::to_string(writer) + "-" + std::to_string(n) +
+              "-" + std::to_string(i) + R"(","person_id":)" + std::to_string(people[static_cast<size_t>(i) % people.size()]) +
+              R"(,"place_id":)" + std::to_string(place_id) + R"(,"ts":")" + ts + R"(","direction":")" +
+              (i % 2 ? "out" : "in") + R"("})";
+    }
+    return body + "]}";
+  };
+  std::mutex mutex;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  auto writer = [&](int w) {
+    for (int n = 0; !stop; ++n) {
+      auto body = make_batch(w, n);
+      try {
+        auto r = http_request(port, "POST", "/api/v1/scans", body, auth);
+        if (r.status != 200) return;
+        ASSERT_EQ(json::parse(r.body).at("accepted").as_int64(), kBatch);
+        std::lock_guard lock(mutex);
+        acknowledged.push_back(std::move(body));
+      } catch (...) {
+        return;
+      }
+    }
+  };
+  std::thread a(writer, 0), b(writer, 1);
+  std::this_thread::sleep_for(1500ms);
+  server->signal(SIGKILL);
+  EXPECT_EQ(server->wait(5s), 128 + SIGKILL);
+  stop = true;
+  a.join();
+  b.join();
+  ASSERT_GE(acknowledged.size(), 2u);
+
+  const int port2 = free_port();
+  auto again = serve(port2);
+  ASSERT_TRUE(wait_healthy(port2, 30s));
+  const std::map<std::string, std::string> auth2{{"Authorization", "Bearer " + login(port2)},
+                                                 {"Content-Type", "application/json"}};
+  for (const auto& body : acknowledged) {
+    auto r = json::parse(http_request(port2, "POST", "/api/v1/scans", body, auth2).body);
+    EXPECT_EQ(r.at("accepted").as_int64(), 0);
+    EXPECT_EQ(r.at("duplicates").as_int64(), kBatch);
+  }
+  auto db = db::open_database("sqlite:" + (dir_ / "data" / "firstline.db").string(), 1);
+  auto conn = db->acquire();
+  const auto stored = db::as_int(*conn->query_value("SELECT COUNT(*) FROM scans WHERE client_event_id LIKE 'w%'"));
+  EXPECT_GE(stored, static_cast<std::int64_t>(acknowledged.size()) * kBatch);
+  EXPECT_LE(stored, static_cast<std::int64_t>(acknowledged.size() + 2) * kBatch);  // at most the two in flight
+  EXPECT_EQ(stored % kBatch, 0) << "a batch was stored in part";
+}
+
 TEST_F(ServerProcess, SigtermFinishesGracefully) {
   const int port = free_port();
   auto server = serve(port);

@@ -278,8 +278,28 @@ core::Result<IngestResult> MovementService::ingest_public(const ScanInput& scan)
 }
 
 core::Result<IngestResult> MovementService::store_batch(db::Connection& conn, const core::Principal* who,
-                                                        const std::vector<ScanInput>& scans, const std::string& source) {
+                                                        const std::vector<ScanInput>& input, const std::string& source) {
   const auto now = clock_.now();
+  // Staff record people without phones by identity number: a registered
+  // resident's number turns the "visitor" into that resident. (Not on the
+  // public page, where anyone could claim someone else's number.)
+  std::vector<ScanInput> resolved;
+  const std::vector<ScanInput>* batch = &input;
+  if (who) {
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      const auto& v = input[i].visitor;
+      if (!v || !v->id_number || v->document_type != "resident_id") continue;
+      auto number = core::validate_id_number(*v->id_number, core::date_of(now));
+      if (!number) continue;
+      auto resident = people::PeopleStore::find_resident_by_document(conn, "resident_id", *number);
+      if (!resident) continue;
+      if (resolved.empty()) resolved = input;
+      resolved[i].visitor.reset();
+      resolved[i].person_id = resident->id;
+    }
+    if (!resolved.empty()) batch = &resolved;
+  }
+  const auto& scans = *batch;
   const core::Millis oldest = now - static_cast<core::Millis>(options_.retention_days) * kDay;
   IngestResult result;
   auto reject = [&](std::size_t i, const char* code, std::string message, std::string field) {

@@ -173,6 +173,21 @@ TEST_P(MovementApi, ResidentsScanOnlyAsThemselvesAndPlaceStaffOnlyAtTheirPlace) 
   EXPECT_EQ(server_->get("/api/v1/scans", token("district")).status, 403);  // movement is personal data
 }
 
+TEST_P(MovementApi, StaffRecordResidentsWithoutPhonesByIdentityNumber) {
+  auto r = post_scans({R"({"client_event_id":"id1","visitor":{"name":"张伟","id_number":")" + seed_.r1_id_number +
+                           R"("},"place_id":)" + std::to_string(place_g1_) +
+                           R"(,"ts":"2026-11-25T15:00:00+08:00","direction":"in"})",
+                       R"({"client_event_id":"id2","visitor":{"name":"外来人员","phone":"13911112222"},"place_id":)" +
+                           std::to_string(place_g1_) + R"(,"ts":"2026-11-25T15:01:00+08:00","direction":"in"})"},
+                      token("gw1"));
+  ASSERT_EQ(parse(r.body).at("accepted").as_int64(), 2) << r.body;
+  auto scans = parse(server_->get("/api/v1/scans?place_id=" + std::to_string(place_g1_), admin_).body);
+  ASSERT_EQ(scans.at("items").as_array().size(), 2u);
+  // Newest first: the visitor, then the resident recognised by number.
+  EXPECT_TRUE(scans.at("items").at(0).at("person_id").is_null());
+  EXPECT_EQ(scans.at("items").at(1).at("person_id").as_int64(), seed_.r1_head);
+}
+
 TEST_P(MovementApi, FlowsCountPeopleVisitingOtherGrids) {
   post_scans({scan("f1", seed_.r1_head, place_g2_, "2026-11-25T09:00:00+08:00"),
               scan("f2", seed_.r1_head, place_g2_, "2026-11-25T09:30:00+08:00", "out"),
