@@ -49,6 +49,15 @@ std::vector<std::int64_t> path_ids(const std::string& path) {
 
 }  // namespace
 
+void AreaStore::append_scope_filter(db::Sql& sql, std::string_view column, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (p.empty()) return;  // everything: no filter
+  }
+  sql.append(" AND ").append(column).append(" IN (SELECT id FROM areas WHERE ");
+  db::append_subtree_filter(sql, "path", paths);
+  sql.append(")");
+}
+
 Area AreaStore::insert(db::Connection& conn, const NewArea& n, const std::string& parent_path, core::Millis now) {
   auto rs = conn.query(
       "INSERT INTO areas (code, local_code, name, level, parent_id, path, boundary, responsible, phone, created_at, "

@@ -9,11 +9,15 @@
 
 #include "areas/area.hpp"
 #include "db/database.hpp"
+#include "db/sql.hpp"
 
 namespace firstline::areas {
 
 class AreaStore {
  public:
+  /// Appends " AND <column> IN (areas of these subtrees)" to a query; nothing
+  /// when the paths include "" (everywhere).
+  static void append_scope_filter(db::Sql& sql, std::string_view column, const std::vector<std::string>& paths);
   /// Inserts the area under `parent_path` ("" for a top-level area) and sets its path.
   static Area insert(db::Connection& conn, const NewArea& area, const std::string& parent_path, core::Millis now);
   static std::optional<Area> get(db::Connection& conn, std::int64_t id);

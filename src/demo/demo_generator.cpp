@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -19,6 +20,8 @@
 #include "core/identity.hpp"
 #include "core/principal.hpp"
 #include "core/text.hpp"
+#include "movement/movement.hpp"
+#include "movement/movement_store.hpp"
 #include "people/people_store.hpp"
 
 namespace firstline::demo {
@@ -541,6 +544,23 @@ class HouseholdComposer {
 
 // ------------------------------------------------------------------ writing
 
+/// A service building written by GridFiller, later also a place that scans.
+struct ServiceSite {
+  std::int64_t grid_id = 0;
+  int grid = 0;  // index into the plan
+  std::string name, address;
+  std::string_view building_kind;
+  double latitude = 0, longitude = 0;
+};
+
+/// What the scan simulation needs to know of a resident.
+struct Mover {
+  std::int64_t id = 0, household_id = 0, grid_id = 0;
+  int grid = 0;  // index into the plan
+  int age = 0;
+  bool chronic = false;
+};
+
 struct Context {
   Rng rng;
   Date today;
@@ -551,6 +571,8 @@ struct Context {
   std::vector<std::string> ns_roads, ew_roads;  // by lattice column and row
   DemoSummary summary;
   std::optional<std::int64_t> first_head_id;    // head of the first household written
+  std::vector<ServiceSite> services;             // in the order written
+  std::vector<Mover> movers;                     // every resident, in id order
 };
 
 /// Fills one grid with buildings, households and residents, on `conn` inside
@@ -561,7 +583,9 @@ class GridFiller {
       : ctx_(ctx), rng_(ctx.rng), conn_(conn), grid_(grid), grid_id_(grid_id), target_(target_residents),
         composer_(ctx.rng) {}
 
-  void fill() {
+  /// `grid_index` is the grid's index in the plan.
+  void fill(int grid_index) {
+    grid_index_ = grid_index;
     services();
     while (residents_ < target_) compound();
   }
@@ -592,6 +616,7 @@ class GridFiller {
     auto [lat, lon] = spot();
     b.latitude = std::round(lat * 1e6) / 1e6;
     b.longitude = std::round(lon * 1e6) / 1e6;
+    last_spot_ = {*b.latitude, *b.longitude};
     ++ctx_.summary.buildings;
     return people::PeopleStore::insert_building(conn_, std::move(b), ctx_.now).id;
   }
@@ -599,7 +624,11 @@ class GridFiller {
   void service(std::string name, std::string_view kind, int min_floors, int max_floors) {
     auto address = next_address();
     const int floors = between(rng_, min_floors, max_floors);
+    ServiceSite site{grid_id_, grid_index_, name, address, kind, 0, 0};
     building(std::move(name), std::move(address), kind, floors);
+    site.latitude = last_spot_.first;
+    site.longitude = last_spot_.second;
+    ctx_.services.push_back(std::move(site));
   }
 
   // Shops in every grid; a clinic, school or office in some; the community's
@@ -708,7 +737,10 @@ class GridFiller {
 
     ++ctx_.summary.residents;
     residents_ += 1;
-    return people::PeopleStore::insert_resident(conn_, std::move(r), ctx_.now);
+    const bool chronic = std::find(tags.begin(), tags.end(), "chronic_illness") != tags.end();
+    auto written = people::PeopleStore::insert_resident(conn_, std::move(r), ctx_.now);
+    ctx_.movers.push_back(Mover{written.id, household_id, grid_id_, grid_index_, age, chronic});
+    return written;
   }
 
   Context& ctx_;
@@ -720,6 +752,8 @@ class GridFiller {
   HouseholdComposer composer_;
   int residents_ = 0;
   int address_count_ = 0, ew_used_ = 0, ns_used_ = 0;
+  int grid_index_ = 0;
+  std::pair<double, double> last_spot_;  // latitude, longitude of the last building
 };
 
 // ------------------------------------------------------------------ planning
@@ -836,6 +870,411 @@ void name_roads(Rng& rng, Context& ctx, int cols, int rows) {
   ctx.ew_roads.assign(names.begin() + cols, names.begin() + cols + rows);
 }
 
+// ------------------------------------------------------------------ movement
+// Places and 14 days of scans during an epidemic-control period: each
+// household sends someone out to shop every few days, essential workers
+// commute (often to offices in other grids and communities), graduating
+// classes are back at school and people with chronic illnesses visit the
+// clinic. Every trip leaves the home community through one of its gates and
+// comes back through one; shop, clinic, office and school visits are an entry
+// and an exit (some exits go unscanned). Drawn from a random stream of its own
+// (seeded from the demo seed), so the registry data above do not depend on it.
+
+constexpr Millis kMinute = 60'000;
+constexpr Millis kLocalOffset = 8 * 60 * kMinute;  // China Standard Time, as MovementOptions
+constexpr int kScanDays = 14;
+constexpr std::uint64_t kMovementStream = 0x6d6f76656d656e74;  // "movement"
+
+enum class Visit { shop, market, clinic, pharmacy, office, school, other };
+
+struct PlannedPlace {
+  movement::Place place;
+  Visit visit = Visit::other;
+  int community = 0;  // index into Plan::communities
+};
+
+/// The places of one community, by what people go there for.
+struct CommunityPlaces {
+  std::vector<std::size_t> gates, shops, markets, clinics, pharmacies, offices, schools;  // into the place list
+  int street = 0;                                                                      // index into the plan
+};
+
+/// One scan before it is written.
+struct PendingScan {
+  Millis ts = 0;
+  std::int64_t person_id = 0, place_id = 0, place_area_id = 0, home_area_id = 0;
+  double temperature = 0;  // 0: not taken
+  bool in = true;
+};
+
+class MovementSimulator {
+ public:
+  MovementSimulator(Context& ctx, const Plan& plan, const std::vector<areas::Area>& written, std::uint64_t seed)
+      : ctx_(ctx), plan_(plan), written_(written), rng_(seed ^ kMovementStream) {}
+
+  /// Writes the places of every community, one transaction.
+  void write_places(db::Connection& conn) {
+    for (std::size_t c = 0; c < plan_.communities.size(); ++c) plan_community(static_cast<int>(c));
+    db::in_transaction(conn, db::TxMode::write, [&] {
+      for (auto& p : places_) p.place = movement::MovementStore::insert_place(conn, std::move(p.place), ctx_.now);
+    });
+    ctx_.summary.places = static_cast<std::int64_t>(places_.size());
+  }
+
+  /// Writes 14 days of scans ending at the clock's now, one transaction per day.
+  void write_scans(db::Connection& conn) {
+    assign_roles();
+    const Millis first_day = local_midnight(ctx_.now - kScanDays * kDay);
+    const Millis oldest = ctx_.now - kScanDays * kDay;
+    static constexpr std::string_view kInsert =
+        "INSERT INTO scans (client_event_id, place_id, person_id, visitor_id, ts, direction, temperature, "
+        "place_area_id, home_area_id, source, recorded_by, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "$10, $11, $12)";
+    db::Params params(12);
+    params[3] = db::null();
+    params[9] = std::string("device");
+    params[10] = db::null();
+    std::vector<PendingScan> day_scans;
+    for (Millis day = first_day; day <= ctx_.now; day += kDay) {
+      day_scans.clear();
+      simulate_day(day, day_scans);
+      std::erase_if(day_scans, [&](const PendingScan& s) { return s.ts < oldest || s.ts > ctx_.now; });
+      std::sort(day_scans.begin(), day_scans.end(), [](const PendingScan& a, const PendingScan& b) {
+        return std::tie(a.ts, a.person_id, a.in) < std::tie(b.ts, b.person_id, b.in);
+      });
+      db::in_transaction(conn, db::TxMode::write, [&] {
+        for (const auto& s : day_scans) {
+          // Zero-padded so that event ids, like times, only grow: appends to the unique index.
+          params[0] = fmt::format("demo-{:09d}", ++ctx_.summary.scans);
+          params[1] = s.place_id;
+          params[2] = s.person_id;
+          params[4] = s.ts;
+          params[5] = std::int64_t{s.in ? 1 : 0};
+          params[6] = s.temperature > 0 ? db::Value{s.temperature} : db::null();
+          params[7] = s.place_area_id;
+          params[8] = s.home_area_id;
+          params[11] = std::min(s.ts + static_cast<Millis>(s.person_id % 90) * 1000, ctx_.now);  // upload delay
+          conn.execute(kInsert, params);
+        }
+      });
+    }
+  }
+
+ private:
+  struct Role {
+    std::int32_t gate = -1;    // usual gate (index into places_)
+    std::int32_t office = -1;  // commuters
+    std::int32_t school = -1;  // pupils
+    bool shopper = false, clinic_goer = false;
+  };
+
+  static Millis local_midnight(Millis t) {
+    const Millis local = t + kLocalOffset;
+    return local - ((local % kDay) + kDay) % kDay - kLocalOffset;
+  }
+
+  // ---- places
+
+  std::string place_code() {
+    static constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    for (;;) {
+      std::string code = "P";
+      for (int i = 0; i < 7; ++i) code.push_back(kAlphabet[below(rng_, kAlphabet.size())]);
+      if (codes_.insert(code).second) return code;
+    }
+  }
+
+  std::size_t add_place(int community, int grid, Visit visit, std::string_view kind, std::string name,
+                        std::string address, double latitude, double longitude) {
+    static constexpr struct {
+      Visit visit;
+      const char* hours;
+      int min_capacity, max_capacity;
+    } kTraits[] = {{Visit::shop, "08:00-21:00", 15, 60},      {Visit::market, "06:00-19:00", 150, 400},
+                   {Visit::clinic, "08:00-17:30", 30, 80},    {Visit::pharmacy, "08:00-22:00", 10, 30},
+                   {Visit::office, "08:30-18:30", 300, 1500}, {Visit::school, "07:30-17:30", 400, 1200},
+                   {Visit::other, "06:00-22:00", 20, 60}};
+    const auto& traits = kTraits[static_cast<int>(visit)];
+    PlannedPlace p;
+    p.visit = visit;
+    p.community = community;
+    p.place.area_id = written_[static_cast<std::size_t>(grid)].id;
+    p.place.name = std::move(name);
+    p.place.kind = std::string(kind);
+    p.place.code = place_code();
+    p.place.address = std::move(address);
+    p.place.opening_hours = traits.hours;
+    p.place.capacity = between(rng_, traits.min_capacity, traits.max_capacity);
+    p.place.latitude = std::round(latitude * 1e6) / 1e6;
+    p.place.longitude = std::round(longitude * 1e6) / 1e6;
+    places_.push_back(std::move(p));
+    return places_.size() - 1;
+  }
+
+  /// A point well inside a grid.
+  std::pair<double, double> inside(const Rect& r) {
+    const double lat = r.south + (0.1 + 0.8 * unit(rng_)) * (r.north - r.south);
+    const double lon = r.west + (0.1 + 0.8 * unit(rng_)) * (r.east - r.west);
+    return {lat, lon};
+  }
+
+  void plan_community(int c) {
+    const int community_index = plan_.communities[static_cast<std::size_t>(c)];
+    const auto& community = plan_.areas[static_cast<std::size_t>(community_index)];
+    std::vector<int> grids;
+    for (int g : plan_.grids) {
+      if (plan_.areas[static_cast<std::size_t>(g)].parent == community_index) grids.push_back(g);
+    }
+    CommunityPlaces cp;
+    cp.street = community.parent;
+    auto grid_of = [&](int g) -> const PlannedArea& { return plan_.areas[static_cast<std::size_t>(g)]; };
+
+    // Gates: 2 to 4 sides of the community, each in a grid on that side, close to its edge.
+    int min_col = std::numeric_limits<int>::max(), max_col = -1, min_row = std::numeric_limits<int>::max(), max_row = -1;
+    for (int g : grids) {
+      min_col = std::min(min_col, grid_of(g).col);
+      max_col = std::max(max_col, grid_of(g).col);
+      min_row = std::min(min_row, grid_of(g).row);
+      max_row = std::max(max_row, grid_of(g).row);
+    }
+    struct Side {
+      std::string_view name;
+      int dcol, drow;  // which edge: -1 west/north, +1 east/south
+    };
+    std::vector<Side> sides = {{"东门", 1, 0}, {"南门", 0, 1}, {"西门", -1, 0}, {"北门", 0, -1}};
+    shuffle(rng_, sides);
+    const int gate_count = between(rng_, 2, 4);
+    sides.resize(static_cast<std::size_t>(gate_count));
+    std::sort(sides.begin(), sides.end(), [](const Side& a, const Side& b) { return a.name < b.name; });
+    for (const auto& side : sides) {
+      std::vector<int> edge;
+      for (int g : grids) {
+        const auto& a = grid_of(g);
+        if ((side.dcol > 0 && a.col == max_col) || (side.dcol < 0 && a.col == min_col) ||
+            (side.drow > 0 && a.row == max_row) || (side.drow < 0 && a.row == min_row)) {
+          edge.push_back(g);
+        }
+      }
+      const int g = edge[below(rng_, edge.size())];
+      const auto& r = grid_of(g).rect;
+      const double along = 0.3 + 0.4 * unit(rng_);
+      double lat = r.south + along * (r.north - r.south), lon = r.west + along * (r.east - r.west);
+      if (side.dcol > 0) lon = r.east - 0.04 * (r.east - r.west);
+      if (side.dcol < 0) lon = r.west + 0.04 * (r.east - r.west);
+      if (side.drow > 0) lat = r.south + 0.04 * (r.north - r.south);
+      if (side.drow < 0) lat = r.north - 0.04 * (r.north - r.south);
+      const auto& road = side.dcol != 0 ? ctx_.ns_roads[static_cast<std::size_t>(grid_of(g).col)]
+                                        : ctx_.ew_roads[static_cast<std::size_t>(grid_of(g).row)];
+      auto i = add_place(c, g, Visit::other, "checkpoint", fmt::format("{}社区{}", community.base_name, side.name),
+                         fmt::format("{}（{}社区{}）", road, community.base_name, side.name), lat, lon);
+      places_[i].place.opening_hours = "06:00-22:00";
+      places_[i].place.capacity = between(rng_, 20, 50);
+      cp.gates.push_back(i);
+    }
+
+    // The service buildings of the community's grids.
+    for (const auto& site : ctx_.services) {
+      if (grid_of(site.grid).parent != community_index) continue;
+      Visit visit = Visit::other;
+      std::string_view kind = "other";
+      if (site.building_kind == "commercial") {
+        const bool market = site.name.find("菜市场") != std::string::npos;
+        const bool pharmacy = site.name.find("药房") != std::string::npos;
+        visit = market ? Visit::market : pharmacy ? Visit::pharmacy : Visit::shop;
+        kind = market ? "market" : pharmacy ? "pharmacy" : "shop";
+      } else if (site.building_kind == "clinic") {
+        visit = Visit::clinic;
+        kind = "clinic";
+      } else if (site.building_kind == "school") {
+        visit = Visit::school;
+        kind = "school";
+      } else if (site.building_kind == "office") {
+        visit = Visit::office;
+        kind = "office";
+      }
+      auto i = add_place(c, site.grid, visit, kind, site.name, site.address, site.latitude, site.longitude);
+      file(cp, visit, i);
+    }
+
+    // Every community gets at least one market, clinic, pharmacy, school and office.
+    auto top_up = [&](Visit visit, std::string_view kind, std::string name) {
+      const int g = grids[below(rng_, grids.size())];
+      const auto& a = grid_of(g);
+      auto [lat, lon] = inside(a.rect);
+      auto address = fmt::format("{}{}号", ctx_.ew_roads[static_cast<std::size_t>(a.row)], a.col * 20 + 20 - top_ups_++ % 8);
+      file(cp, visit, add_place(c, g, visit, kind, std::move(name), std::move(address), lat, lon));
+    };
+    if (cp.markets.empty()) top_up(Visit::market, "market", fmt::format("{}菜市场", pick(rng_, kShopStems)));
+    if (cp.clinics.empty()) top_up(Visit::clinic, "clinic", fmt::format("{}社区卫生服务站", community.base_name));
+    if (cp.pharmacies.empty()) top_up(Visit::pharmacy, "pharmacy", fmt::format("{}大药房", pick(rng_, kShopStems)));
+    if (cp.schools.empty()) top_up(Visit::school, "school", compose(rng_, kPlaceStems, kSchoolKinds));
+    if (cp.offices.empty()) top_up(Visit::office, "office", compose(rng_, kRoadStems, kOfficeKinds));
+    if (cp.shops.size() < 2) top_up(Visit::shop, "shop", compose(rng_, kShopStems, kShopKinds));
+    communities_.push_back(std::move(cp));
+  }
+
+  static void file(CommunityPlaces& cp, Visit visit, std::size_t i) {
+    switch (visit) {
+      case Visit::shop: cp.shops.push_back(i); break;
+      case Visit::market: cp.markets.push_back(i); break;
+      case Visit::clinic: cp.clinics.push_back(i); break;
+      case Visit::pharmacy: cp.pharmacies.push_back(i); break;
+      case Visit::office: cp.offices.push_back(i); break;
+      case Visit::school: cp.schools.push_back(i); break;
+      case Visit::other: break;
+    }
+  }
+
+  // ---- people
+
+  std::size_t any(const std::vector<std::size_t>& v) { return v[below(rng_, v.size())]; }
+
+  /// Who does what: one shopper per household, commuters with an office
+  /// (nearby three times in four, anywhere in the district otherwise), pupils
+  /// of graduating classes with their community's school, clinic visitors.
+  void assign_roles() {
+    community_of_grid_.assign(plan_.areas.size(), -1);
+    for (std::size_t c = 0; c < plan_.communities.size(); ++c) {
+      for (int g : plan_.grids) {
+        if (plan_.areas[static_cast<std::size_t>(g)].parent == plan_.communities[c]) {
+          community_of_grid_[static_cast<std::size_t>(g)] = static_cast<int>(c);
+        }
+      }
+    }
+    std::vector<std::size_t> all_offices;
+    for (const auto& cp : communities_) all_offices.insert(all_offices.end(), cp.offices.begin(), cp.offices.end());
+    roles_.assign(ctx_.movers.size(), Role{});
+    std::size_t i = 0;
+    while (i < ctx_.movers.size()) {
+      // One household at a time (its members were written together).
+      std::size_t end = i;
+      while (end < ctx_.movers.size() && ctx_.movers[end].household_id == ctx_.movers[i].household_id) ++end;
+      std::vector<std::size_t> adults;
+      for (std::size_t k = i; k < end; ++k) {
+        if (ctx_.movers[k].age >= 18 && ctx_.movers[k].age <= 75) adults.push_back(k);
+      }
+      const std::size_t shopper = adults.empty() ? i : adults[below(rng_, adults.size())];
+      roles_[shopper].shopper = true;
+      for (std::size_t k = i; k < end; ++k) {
+        const auto& m = ctx_.movers[k];
+        auto& role = roles_[k];
+        const auto& cp = communities_[static_cast<std::size_t>(community_of_grid_[static_cast<std::size_t>(m.grid)])];
+        role.gate = static_cast<std::int32_t>(any(cp.gates));
+        if (m.age >= 20 && m.age <= 59 && chance(rng_, 0.12)) {
+          std::size_t office = 0;
+          const double r = unit(rng_);
+          if (r < 0.45) {
+            office = any(cp.offices);
+          } else if (r < 0.75) {
+            // Another community of the same street, when there is one.
+            const auto& other = communities_[below(rng_, communities_.size())];
+            office = other.street == cp.street ? any(other.offices) : any(cp.offices);
+          } else {
+            office = any(all_offices);
+          }
+          role.office = static_cast<std::int32_t>(office);
+        }
+        if ((m.age == 14 || m.age == 15 || m.age == 17 || m.age == 18) && chance(rng_, 0.8)) {
+          role.school = static_cast<std::int32_t>(any(cp.schools));
+        }
+        role.clinic_goer = (m.chronic || m.age >= 70) && chance(rng_, 0.6);
+      }
+      i = end;
+    }
+  }
+
+  // ---- days
+
+  double temperature() {
+    if (chance(rng_, 0.004)) return 37.3 + 0.1 * static_cast<double>(between(rng_, 0, 10));  // a fever
+    return 36.0 + 0.1 * static_cast<double>(between(rng_, 0, 12));
+  }
+
+  void scan(std::vector<PendingScan>& out, const Mover& m, std::size_t place, Millis ts, bool in, double temp_share) {
+    const auto& p = places_[place].place;
+    out.push_back(PendingScan{ts, m.id, p.id, p.area_id, m.grid_id, chance(rng_, temp_share) ? temperature() : 0, in});
+  }
+
+  /// An entry and, 10 to 60 minutes later, an exit (unscanned one time in ten); returns when the person left.
+  Millis visit(std::vector<PendingScan>& out, const Mover& m, std::size_t place, Millis at, double temp_share) {
+    scan(out, m, place, at, true, temp_share);
+    const Millis left = at + between(rng_, 10, 60) * kMinute;
+    if (!chance(rng_, 0.1)) scan(out, m, place, left, false, 0);
+    return left;
+  }
+
+  Millis minutes(int lo, int hi) { return between(rng_, lo, hi) * kMinute; }
+
+  /// The gate used for this trip: the usual one four times in five.
+  std::size_t gate(const Role& role, const CommunityPlaces& cp) {
+    return chance(rng_, 0.8) ? static_cast<std::size_t>(role.gate) : any(cp.gates);
+  }
+
+  void simulate_day(Millis midnight, std::vector<PendingScan>& out) {
+    const auto weekday = ((midnight + kLocalOffset) / kDay + 3) % 7;  // 0 = Monday (1970-01-01 was a Thursday)
+    const bool workday = weekday < 5;
+    for (std::size_t k = 0; k < ctx_.movers.size(); ++k) {
+      const auto& m = ctx_.movers[k];
+      const auto& role = roles_[k];
+      const auto& cp = communities_[static_cast<std::size_t>(community_of_grid_[static_cast<std::size_t>(m.grid)])];
+      if (role.office >= 0 && workday && chance(rng_, 0.9)) {
+        // Out of the gate at 7–9, at the office after the ride, home in the evening.
+        const bool near = places_[static_cast<std::size_t>(role.office)].community == community_of_grid_[static_cast<std::size_t>(m.grid)];
+        const Millis out_at = midnight + minutes(7 * 60, 9 * 60);
+        scan(out, m, gate(role, cp), out_at, false, 0);
+        const Millis arrive = out_at + (near ? minutes(5, 15) : minutes(15, 50));
+        scan(out, m, static_cast<std::size_t>(role.office), arrive, true, 0.9);
+        const Millis leave = midnight + minutes(17 * 60, 19 * 60 + 30);
+        if (!chance(rng_, 0.05)) scan(out, m, static_cast<std::size_t>(role.office), leave, false, 0);
+        Millis home = leave + (near ? minutes(5, 15) : minutes(15, 50));
+        if (chance(rng_, 0.25)) home = visit(out, m, any(chance(rng_, 0.5) ? cp.markets : cp.shops), home, 0.4) + minutes(3, 10);
+        scan(out, m, gate(role, cp), home, true, 0.9);
+        continue;
+      }
+      if (role.school >= 0 && workday && chance(rng_, 0.95)) {
+        const Millis out_at = midnight + minutes(6 * 60 + 50, 7 * 60 + 30);
+        scan(out, m, gate(role, cp), out_at, false, 0);
+        scan(out, m, static_cast<std::size_t>(role.school), out_at + minutes(5, 20), true, 0.95);
+        const Millis leave = midnight + minutes(16 * 60, 17 * 60 + 30);
+        scan(out, m, static_cast<std::size_t>(role.school), leave, false, 0);
+        scan(out, m, gate(role, cp), leave + minutes(5, 20), true, 0.9);
+        continue;
+      }
+      if (role.clinic_goer && chance(rng_, 0.1)) {
+        const Millis out_at = midnight + minutes(7 * 60 + 30, 10 * 60 + 30);
+        scan(out, m, gate(role, cp), out_at, false, 0);
+        Millis back = visit(out, m, any(cp.clinics), out_at + minutes(5, 20), 1.0);
+        if (chance(rng_, 0.5)) back = visit(out, m, any(cp.pharmacies), back + minutes(2, 10), 0.3);
+        scan(out, m, gate(role, cp), back + minutes(5, 20), true, 0.9);
+        continue;
+      }
+      if (role.shopper && chance(rng_, 0.25)) {
+        // Mornings mostly; one or two stops, markets and shops anywhere in the community.
+        Millis at = midnight + (chance(rng_, 0.7) ? minutes(8 * 60, 11 * 60) : minutes(15 * 60, 18 * 60));
+        scan(out, m, gate(role, cp), at, false, 0);
+        const int stops = chance(rng_, 0.4) ? 2 : 1;
+        for (int s = 0; s < stops; ++s) {
+          const double r = unit(rng_);
+          const auto& kind = r < 0.4 ? cp.markets : r < 0.85 ? cp.shops : cp.pharmacies;
+          at = visit(out, m, any(kind), at + minutes(3, 15), 0.4);
+        }
+        if (!chance(rng_, 0.03)) scan(out, m, gate(role, cp), at + minutes(3, 15), true, 0.9);
+      }
+    }
+  }
+
+  Context& ctx_;
+  const Plan& plan_;
+  const std::vector<areas::Area>& written_;
+  Rng rng_;
+  std::unordered_set<std::string> codes_;
+  std::vector<PlannedPlace> places_;
+  std::vector<CommunityPlaces> communities_;
+  std::vector<int> community_of_grid_;  // by plan index of a grid: index into communities_
+  std::vector<Role> roles_;
+  int top_ups_ = 0;
+};
+
 std::int64_t find_admin(db::Connection& conn, std::string& username) {
   if (auto v = conn.query_value("SELECT id FROM users WHERE username = $1", {std::string("admin")})) {
     username = "admin";
@@ -926,10 +1365,14 @@ DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core:
           const auto i = static_cast<std::size_t>(plan.grids[next++]);
           const int target =
               static_cast<int>(std::lround(layout.residents_per_grid * (0.85 + 0.3 * unit(ctx.rng))));
-          GridFiller(ctx, *conn, plan.areas[i], written[i].id, target).fill();
+          GridFiller(ctx, *conn, plan.areas[i], written[i].id, target).fill(static_cast<int>(i));
         }
       });
     }
+
+    MovementSimulator movement(ctx, plan, written, options.seed);
+    movement.write_places(*conn);
+    movement.write_scans(*conn);
   }
 
   // Accounts: one per role, on the first street, community and grids; the
@@ -992,9 +1435,9 @@ DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core:
       const auto district_id = written[0].id;
       audit::record(*conn, admin, ctx.now, "demo", "district", district_id, district_id,
                     fmt::format("scale={} seed={} streets={} communities={} grids={} buildings={} households={} "
-                                "residents={} accounts={}",
+                                "residents={} places={} scans={} accounts={}",
                                 scale_key(options.scale), options.seed, s.streets, s.communities, s.grids, s.buildings,
-                                s.households, s.residents, s.accounts.size()));
+                                s.households, s.residents, s.places, s.scans, s.accounts.size()));
     });
   }
   ctx.summary.seconds =

@@ -1,9 +1,12 @@
 // Generates a deterministic, plausible demo district: streets, communities and
 // grids with polygons and 15-digit codes, buildings, households of realistic
 // sizes, residents with valid identity numbers, an age pyramid and
-// vulnerability tags, and one account per role. The same seed (and the same
-// clock date, from which ages are counted) gives the same data. Writes through
-// the stores on one pooled connection, one transaction per grid.
+// vulnerability tags, one account per role, and the movement module's data:
+// gates (2–4 checkpoints per community), shops, markets, clinics, pharmacies,
+// offices and schools with unique poster codes, and 14 days of scans ending at
+// the clock's now (about 10 per resident). The same seed and clock give the
+// same data. Writes through the stores on one pooled connection in large
+// transactions (residents by the 100,000, scans by the day).
 #pragma once
 
 #include <cstdint>
@@ -38,18 +41,20 @@ struct DemoAccount {
 struct DemoSummary {
   std::int64_t areas = 0, grids = 0, buildings = 0, households = 0, residents = 0;
   std::int64_t streets = 0, communities = 0;
+  std::int64_t places = 0;  // checkpoints included
+  std::int64_t scans = 0;
   std::vector<DemoAccount> accounts;
   double seconds = 0;  // wall time of the whole generation, accounts included
 };
 
-/// Fills an empty, migrated database: areas, buildings, households and
-/// residents; creates "admin" with ensure_admin() when no user exists yet, then
-/// one account per other role (DemoSummary::accounts lists them, admin first),
-/// and records one audit entry (action "demo", entity "district").
-/// Throws std::runtime_error when the database already holds areas, when a
-/// password is not 8–128 characters or an account cannot be created, and
-/// db::Error when a write fails; grids written before a failure stay (each
-/// grid is its own transaction). Not thread-safe with other writers of the same
+/// Fills an empty, migrated database: areas, buildings, households,
+/// residents, places and scans (none later than clock.now()); creates "admin"
+/// with ensure_admin() when no user exists yet, then one account per other
+/// role (DemoSummary::accounts lists them, admin first), and records one audit
+/// entry (action "demo", entity "district"). Throws std::runtime_error when the
+/// database already holds areas, when a password is not 8–128 characters or an
+/// account cannot be created, and db::Error when a write fails; transactions
+/// committed before a failure stay. Not thread-safe with other writers of the same
 /// demo; uses one pooled connection plus the ones AuthService borrows.
 DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core::Clock& clock,
                           const DemoOptions& options);

@@ -235,6 +235,27 @@ core::Status FieldReader::finish() {
   return {};
 }
 
+Response no_content() {
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Response reply_status(const core::Status& status) { return status ? no_content() : error_response(status.error()); }
+
+core::Result<std::int64_t> path_id(Request& request) {
+  auto id = parse_id(request.path_params["id"], "id");
+  if (!id) return core::not_found("no such record");
+  return *id;
+}
+
+core::Result<std::optional<std::int64_t>> cursor_id(const PageParams& page) {
+  if (!page.cursor) return std::optional<std::int64_t>{};
+  auto id = parse_id(*page.cursor, "cursor");
+  if (!id) return std::unexpected(id.error());
+  return std::optional<std::int64_t>{*id};
+}
+
 core::Result<std::int64_t> parse_id(std::string_view text, std::string_view field) {
   std::int64_t id = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);

@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/page.hpp"
 #include "http/request.hpp"
+#include "http/router.hpp"
 
 namespace firstline::http {
 
@@ -90,6 +92,34 @@ core::Result<std::int64_t> parse_id(std::string_view text, std::string_view fiel
 core::Result<std::optional<std::int64_t>> query_int(const Request& request, const std::string& name);
 /// Rejects query parameters not in `allowed` (bad_request naming the first one).
 core::Status check_query_names(const Request& request, std::initializer_list<std::string_view> allowed);
+
+/// 204 No Content.
+Response no_content();
+/// The value of a result as JSON (`status` on success), or its error.
+template <class T>
+Response reply(const core::Result<T>& result, int status = 200) {
+  if (!result) return error_response(result.error());
+  return json_response(json::value_from(*result), status);
+}
+/// 204 on success, or the error.
+Response reply_status(const core::Status& status);
+/// A page as the list shape {"items", "next"}, or its error.
+template <class T>
+Response reply_page(const core::Result<core::Page<T>>& page) {
+  if (!page) return error_response(page.error());
+  json::array items;
+  for (const auto& x : page->items) items.push_back(json::value_from(x));
+  return list_response(std::move(items), page->next);
+}
+/// The {id} of the matched route; not_found when it is not a positive integer.
+core::Result<std::int64_t> path_id(Request& request);
+/// The ?cursor= of a page as an id (lists ordered by id).
+core::Result<std::optional<std::int64_t>> cursor_id(const PageParams& page);
+
+/// Inside a handler: `FL_TRY(x, expr);` declares x = expr and answers its error if it failed.
+#define FL_TRY(var, expr) \
+  auto var = (expr);      \
+  if (!var) return ::firstline::http::error_response(var.error())
 
 /// Writes an optional value: null when absent.
 template <class T>

@@ -8,7 +8,11 @@
 namespace firstline::movement {
 
 namespace json = boost::json;
+using http::cursor_id;
 using http::FieldReader;
+using http::path_id;
+using http::reply;
+using http::reply_page;
 using http::Request;
 using http::Response;
 
@@ -78,37 +82,6 @@ void tag_invoke(json::value_from_tag, json::value& v, const ScreeningItem& s) {
 }
 
 namespace {
-
-#define FL_TRY(var, expr)  \
-  auto var = (expr);       \
-  if (!var) return http::error_response(var.error())
-
-template <class T>
-Response reply(const core::Result<T>& r, int status = 200) {
-  if (!r) return http::error_response(r.error());
-  return http::json_response(json::value_from(*r), status);
-}
-
-template <class T>
-Response reply_page(const core::Result<core::Page<T>>& page) {
-  if (!page) return http::error_response(page.error());
-  json::array items;
-  for (const auto& x : page->items) items.push_back(json::value_from(x));
-  return http::list_response(std::move(items), page->next);
-}
-
-core::Result<std::int64_t> path_id(Request& req) {
-  auto id = http::parse_id(req.path_params["id"], "id");
-  if (!id) return core::not_found("no such record");
-  return *id;
-}
-
-core::Result<std::optional<std::int64_t>> cursor_id(const http::PageParams& p) {
-  if (!p.cursor) return std::optional<std::int64_t>{};
-  auto id = http::parse_id(*p.cursor, "cursor");
-  if (!id) return std::unexpected(id.error());
-  return std::optional<std::int64_t>{*id};
-}
 
 std::optional<std::vector<std::int64_t>> read_ids(FieldReader& r, const char* key) {
   const auto* v = r.raw(key);
@@ -270,11 +243,7 @@ void add_movement_routes(http::Router& router, MovementService& s) {
   });
   router.add("DELETE", "/api/v1/places/{id}", [&s](Request& req) -> Response {
     FL_TRY(id, path_id(req));
-    auto st = s.delete_place(*req.principal, *id);
-    if (!st) return http::error_response(st.error());
-    Response r;
-    r.status = 204;
-    return r;
+    return http::reply_status(s.delete_place(*req.principal, *id));
   });
   router.add("GET", "/api/v1/places/{id}/occupancy", [&s](Request& req) -> Response {
     FL_TRY(id, path_id(req));
@@ -429,11 +398,7 @@ void add_movement_routes(http::Router& router, MovementService& s) {
   });
   router.add("POST", "/api/v1/risk-areas/{id}/end", [&s](Request& req) -> Response {
     FL_TRY(id, path_id(req));
-    auto st = s.end_risk_area(*req.principal, *id);
-    if (!st) return http::error_response(st.error());
-    Response r;
-    r.status = 204;
-    return r;
+    return http::reply_status(s.end_risk_area(*req.principal, *id));
   });
   router.add("GET", "/api/v1/screening", [&s](Request& req) -> Response {
     if (auto st = http::check_query_names(req, {"area_id", "status", "limit", "cursor"}); !st) return http::error_response(st.error());

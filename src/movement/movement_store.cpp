@@ -1,6 +1,7 @@
 #include "movement/movement_store.hpp"
 
 #include "core/text.hpp"
+#include "areas/area_store.hpp"
 #include "db/sql.hpp"
 
 namespace firstline::movement {
@@ -38,14 +39,6 @@ void load_staff(db::Connection& conn, Place& p) {
   for (const auto& r : rs.rows) p.staff_user_ids.push_back(db::as_int(r[0]));
 }
 
-void append_area_scope(db::Sql& sql, const char* column, const std::vector<std::string>& paths) {
-  for (const auto& p : paths) {
-    if (p.empty()) return;
-  }
-  sql.append(" AND ").append(column).append(" IN (SELECT id FROM areas WHERE ");
-  db::append_subtree_filter(sql, "path", paths);
-  sql.append(")");
-}
 
 void append_id_list(db::Sql& sql, const std::vector<std::int64_t>& ids) {
   sql.append("(");
@@ -114,7 +107,7 @@ std::optional<Place> MovementStore::get_place_by_code(db::Connection& conn, cons
 std::vector<Place> MovementStore::list_places(db::Connection& conn, const PlaceQuery& q,
                                               const std::vector<std::string>& paths) {
   db::Sql sql(std::string("SELECT ") + kPlaceCols + " FROM places WHERE deleted_at IS NULL");
-  append_area_scope(sql, "area_id", paths);
+  areas::AreaStore::append_scope_filter(sql, "area_id", paths);
   if (q.kind) sql.append(" AND kind = ").bind(*q.kind);
   if (q.q) {
     const auto like = "%" + core::escape_like(*q.q) + "%";
@@ -370,7 +363,7 @@ std::vector<ScreeningItem> MovementStore::list_screening(db::Connection& conn, c
                                                          std::optional<std::int64_t> after_id, int limit) {
   db::Sql sql(std::string("SELECT ") + kScreeningCols +
               " FROM screening_items s JOIN residents r ON r.id = s.person_id WHERE 1=1");
-  append_area_scope(sql, "s.area_id", paths);
+  areas::AreaStore::append_scope_filter(sql, "s.area_id", paths);
   if (status) sql.append(" AND s.status = ").bind(*status);
   if (after_id) sql.append(" AND s.id > ").bind(*after_id);
   sql.append(" ORDER BY s.id LIMIT ").bind(static_cast<std::int64_t>(limit + 1));

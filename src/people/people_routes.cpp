@@ -8,6 +8,10 @@ namespace firstline::people {
 
 namespace json = boost::json;
 using http::FieldReader;
+using http::path_id;
+using http::reply;
+using http::reply_page;
+using http::reply_status;
 using http::Request;
 using http::Response;
 
@@ -61,28 +65,6 @@ void tag_invoke(json::value_from_tag, json::value& v, const Resident& r) {
 
 namespace {
 
-Response no_content() {
-  Response r;
-  r.status = 204;
-  return r;
-}
-
-template <class T>
-Response reply(const core::Result<T>& result, int status = 200) {
-  if (!result) return http::error_response(result.error());
-  return http::json_response(json::value_from(*result), status);
-}
-
-Response reply_status(const core::Status& st) { return st ? no_content() : http::error_response(st.error()); }
-
-template <class T>
-Response reply_page(const core::Result<core::Page<T>>& page) {
-  if (!page) return http::error_response(page.error());
-  json::array items;
-  for (const auto& x : page->items) items.push_back(json::value_from(x));
-  return http::list_response(std::move(items), page->next);
-}
-
 // PATCH helpers: absent -> nullopt; null -> clear; value -> set.
 Change<std::string> change_text(FieldReader& r, const char* key, std::size_t max) {
   if (r.is_null(key)) { r.raw(key); return std::optional<std::string>{}; }
@@ -101,12 +83,6 @@ Change<double> change_number(FieldReader& r, const char* key, double min, double
   auto v = r.number(key, false, min, max);
   if (!v) return std::nullopt;
   return std::optional<double>{*v};
-}
-
-core::Result<std::int64_t> path_id(Request& req) {
-  auto id = http::parse_id(req.path_params["id"], "id");
-  if (!id) return core::not_found("no such record");
-  return *id;
 }
 
 template <class F>
@@ -215,10 +191,6 @@ core::Result<std::optional<bool>> query_bool(const Request& req, const std::stri
   if (*v == "false" || *v == "0") return std::optional<bool>{false};
   return core::invalid(name, name + " must be true or false");
 }
-
-#define FL_TRY(var, expr)                                  \
-  auto var = (expr);                                       \
-  if (!var) return http::error_response(var.error())
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "people/people_store.hpp"
 
 #include "core/text.hpp"
+#include "areas/area_store.hpp"
 #include "db/sql.hpp"
 
 namespace firstline::people {
@@ -72,15 +73,6 @@ Resident resident_from(const std::vector<db::Value>& r) {
   return x;
 }
 
-// "area_id IN (areas of the subtrees)".
-void append_area_scope(db::Sql& sql, const char* column, const std::vector<std::string>& paths) {
-  for (const auto& p : paths) {
-    if (p.empty()) return;  // everything: no filter
-  }
-  sql.append(" AND ").append(column).append(" IN (SELECT id FROM areas WHERE ");
-  db::append_subtree_filter(sql, "path", paths);
-  sql.append(")");
-}
 
 }  // namespace
 
@@ -146,7 +138,7 @@ std::optional<Building> PeopleStore::find_building(db::Connection& conn, std::in
 std::vector<Building> PeopleStore::list_buildings(db::Connection& conn, const BuildingQuery& q,
                                                   const std::vector<std::string>& paths) {
   db::Sql sql(std::string("SELECT ") + kBuildingCols + " FROM buildings WHERE deleted_at IS NULL");
-  append_area_scope(sql, "area_id", paths);
+  areas::AreaStore::append_scope_filter(sql, "area_id", paths);
   if (q.kind) sql.append(" AND kind = ").bind(*q.kind);
   if (q.q) {
     const auto like = "%" + core::escape_like(*q.q) + "%";
@@ -203,7 +195,7 @@ std::optional<Household> PeopleStore::find_household(db::Connection& conn, std::
 std::vector<Household> PeopleStore::list_households(db::Connection& conn, const HouseholdQuery& q,
                                                     const std::vector<std::string>& paths) {
   db::Sql sql(std::string("SELECT ") + kHouseholdCols + " FROM households h WHERE h.deleted_at IS NULL");
-  append_area_scope(sql, "h.area_id", paths);
+  areas::AreaStore::append_scope_filter(sql, "h.area_id", paths);
   if (q.building_id) sql.append(" AND h.building_id = ").bind(*q.building_id);
   if (q.verified) sql.append(*q.verified ? " AND h.verified_at IS NOT NULL" : " AND h.verified_at IS NULL");
   if (q.q) sql.append(" AND lower(h.address) LIKE ").bind(core::ascii_lower("%" + core::escape_like(*q.q) + "%")).append(" ESCAPE '\\'");
@@ -267,7 +259,7 @@ std::vector<Resident> PeopleStore::list_residents(db::Connection& conn, const Re
                                                   const std::vector<std::string>& paths, core::Date today,
                                                   bool digits_search) {
   db::Sql sql(std::string("SELECT ") + kResidentCols + " FROM residents WHERE deleted_at IS NULL");
-  append_area_scope(sql, "area_id", paths);
+  areas::AreaStore::append_scope_filter(sql, "area_id", paths);
   if (q.household_id) sql.append(" AND household_id = ").bind(*q.household_id);
   if (q.building_id) {
     sql.append(" AND household_id IN (SELECT id FROM households WHERE building_id = ").bind(*q.building_id).append(")");

@@ -41,9 +41,6 @@ json::value report_json(RegistryKind kind, const ImportReport& report) {
                       {"dry_run", report.dry_run},       {"errors", std::move(errors)}};
 }
 
-#define FL_TRY(var, expr) \
-  auto var = (expr);      \
-  if (!var) return http::error_response(var.error())
 
 }  // namespace
 
