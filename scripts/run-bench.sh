@@ -37,6 +37,12 @@ status=0
 echo "== bench_registry =="
 "$bench_bin" --benchmark_format=console "$@" || status=1
 
+if [ -x "$build_dir/bench_scans" ]; then
+  echo
+  echo "== bench_scans =="
+  "$build_dir/bench_scans" --benchmark_format=console "$@" || status=1
+fi
+
 if [ -f bench/load.sh ]; then
   echo
   echo "== HTTP load (bench/load.sh, wrk) =="

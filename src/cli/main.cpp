@@ -196,7 +196,8 @@ int main(int argc, char** argv) {
         std::cout << "generating the " << scale << "-scale demo into " << db_file.string() << " ..." << std::endl;
         auto summary = demo::generate_demo(application.database(), application.auth(), clock, o);
         std::cout << "generated " << summary.areas << " areas (" << summary.grids << " grids), " << summary.buildings
-                  << " buildings, " << summary.households << " households, " << summary.residents << " residents in "
+                  << " buildings, " << summary.households << " households, " << summary.residents << " residents, "
+                  << summary.places << " places, " << summary.scans << " scans in "
                   << summary.seconds << " s" << std::endl;
         std::cout << "accounts (password " << password << "):" << std::endl;
         for (const auto& a : summary.accounts) {

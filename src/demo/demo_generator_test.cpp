@@ -1,11 +1,14 @@
 // Tests of the demo generator at community scale (12 grids, ~10 k residents)
 // on temporary SQLite files: determinism, valid identity numbers and area
-// codes, grid polygons, household sizes, the age pyramid and the accounts.
+// codes, grid polygons, household sizes, the age pyramid, the accounts, and
+// the places and two weeks of scans of the movement module.
 #include "demo/demo_generator.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -17,6 +20,7 @@
 #include "core/area_code.hpp"
 #include "core/identity.hpp"
 #include "db/migrations.hpp"
+#include "movement/movement.hpp"
 
 namespace firstline::demo {
 namespace {
@@ -309,6 +313,148 @@ TEST_F(DemoGeneratorTest, EveryRoleHasAnAccountThatCanSignIn) {
   const auto first_head =
       db_->count("SELECT head_resident_id FROM households WHERE area_id = $1 ORDER BY id LIMIT 1", {grids.rows[0][0]});
   EXPECT_EQ(db_->count("SELECT resident_id FROM users WHERE username = 'resident'"), first_head);
+}
+
+TEST_F(DemoGeneratorTest, EveryCommunityHasGatesAndEverydayPlaces) {
+  const auto communities = db_->query("SELECT id, name FROM areas WHERE level = 2");
+  ASSERT_FALSE(communities.empty());
+  for (const auto& c : communities.rows) {
+    const auto count = [&](const std::string& kinds) {
+      return db_->count("SELECT COUNT(*) FROM places p JOIN areas g ON g.id = p.area_id WHERE g.parent_id = $1 AND "
+                        "g.level = 3 AND p.kind IN (" + kinds + ")",
+                        {c[0]});
+    };
+    const auto name = db::as_text(c[1]);
+    EXPECT_GE(count("'checkpoint'"), 2) << name;
+    EXPECT_LE(count("'checkpoint'"), 4) << name;
+    EXPECT_GE(count("'shop'"), 2) << name;
+    EXPECT_GE(count("'market'"), 1) << name;
+    EXPECT_GE(count("'clinic', 'pharmacy'"), 1) << name;
+    EXPECT_GE(count("'office'"), 1) << name;
+    EXPECT_GE(count("'school'"), 1) << name;
+  }
+  // Gates are named after their community and side: 望湖南里社区东门.
+  for (const auto& r : db_->query("SELECT p.name, c.name FROM places p JOIN areas g ON g.id = p.area_id JOIN areas c ON "
+                                  "c.id = g.parent_id WHERE p.kind = 'checkpoint'")
+                           .rows) {
+    const auto gate = db::as_text(r[0]), community = db::as_text(r[1]);
+    EXPECT_EQ(gate.rfind(community, 0), 0u) << gate;
+    EXPECT_EQ(gate.size(), community.size() + std::string("东门").size()) << gate;
+  }
+  EXPECT_EQ(summary_->places, db_->count("SELECT COUNT(*) FROM places"));
+}
+
+TEST_F(DemoGeneratorTest, PlacesHaveUniqueCodesHoursAndASpotInTheirGrid) {
+  const auto rs = db_->query(
+      "SELECT p.code, p.kind, p.opening_hours, p.capacity, p.latitude, p.longitude, a.boundary, a.level "
+      "FROM places p JOIN areas a ON a.id = p.area_id");
+  ASSERT_FALSE(rs.empty());
+  std::set<std::string> codes;
+  const auto& kinds = movement::place_kinds();
+  for (const auto& r : rs.rows) {
+    const auto code = db::as_text(r[0]);
+    ASSERT_EQ(code.size(), 8u) << code;
+    EXPECT_EQ(code[0], 'P');
+    EXPECT_EQ(code.find_first_not_of("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", 1), std::string::npos) << code;
+    EXPECT_TRUE(codes.insert(code).second) << "duplicate code " << code;
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), db::as_text(r[1])), kinds.end()) << db::as_text(r[1]);
+    EXPECT_TRUE(db::as_opt_text(r[2])) << code;
+    EXPECT_GT(db::as_int(r[3]), 0) << code;
+    EXPECT_EQ(db::as_int(r[7]), 3) << code << " is not in a grid";
+    double w, s, e, n;
+    const auto text = db::as_text(r[6]);
+    ASSERT_EQ(std::sscanf(text.c_str(), "{\"type\":\"Polygon\",\"coordinates\":[[[%lf,%lf],[%lf,%*f],[%*f,%lf]", &w, &s,
+                          &e, &n),
+              4);
+    const double lat = db::as_double(r[4]), lon = db::as_double(r[5]);
+    EXPECT_GT(lat, s) << code;
+    EXPECT_LT(lat, n) << code;
+    EXPECT_GT(lon, w) << code;
+    EXPECT_LT(lon, e) << code;
+  }
+}
+
+TEST_F(DemoGeneratorTest, ScansCoverEachOfTheLastFourteenDaysAndNoneIsInTheFuture) {
+  constexpr core::Millis kDay = 86'400'000;
+  EXPECT_EQ(summary_->scans, db_->count("SELECT COUNT(*) FROM scans"));
+  // About 10 per resident over the two weeks.
+  EXPECT_GT(summary_->scans, summary_->residents * 6);
+  EXPECT_LT(summary_->scans, summary_->residents * 15);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans WHERE ts > $1", {kNow}), 0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans WHERE received_at > $1 OR received_at < ts", {kNow}), 0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans WHERE ts < $1", {kNow - 14 * kDay}), 0);
+  for (int d = 0; d < 14; ++d) {
+    const core::Millis until = kNow - d * kDay;
+    EXPECT_GT(db_->count("SELECT COUNT(*) FROM scans WHERE ts >= $1 AND ts < $2", {until - kDay, until}), 1000)
+        << d << " days ago";
+  }
+}
+
+TEST_F(DemoGeneratorTest, ScansAreWellFormedAndUnique) {
+  EXPECT_EQ(db_->count("SELECT COUNT(DISTINCT client_event_id) FROM scans"), summary_->scans);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans WHERE client_event_id NOT LIKE 'demo-%'"), 0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans WHERE source <> 'device' OR person_id IS NULL OR visitor_id IS NOT "
+                       "NULL OR direction NOT IN (0, 1)"),
+            0);
+  // Denormalized areas match the place's grid and the resident's home grid.
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans s JOIN places p ON p.id = s.place_id WHERE p.area_id <> s.place_area_id"),
+            0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans s JOIN residents r ON r.id = s.person_id WHERE r.area_id <> "
+                       "s.home_area_id"),
+            0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans s LEFT JOIN places p ON p.id = s.place_id WHERE p.id IS NULL"), 0);
+  // Temperatures: mostly normal, taken on a good share of entries, a rare fever.
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM scans WHERE temperature IS NOT NULL AND (temperature < 36.0 OR "
+                       "temperature > 38.5)"),
+            0);
+  const auto taken = db_->count("SELECT COUNT(*) FROM scans WHERE temperature IS NOT NULL");
+  const auto fevers = db_->count("SELECT COUNT(*) FROM scans WHERE temperature >= 37.3");
+  EXPECT_GT(taken, summary_->scans / 5);
+  EXPECT_GT(fevers, 0);
+  EXPECT_LT(fevers, taken / 50);
+}
+
+TEST_F(DemoGeneratorTest, PeopleLeaveThroughGatesAndCrossGrids) {
+  const double all = static_cast<double>(summary_->scans);
+  const auto share = [&](const std::string& where) {
+    return static_cast<double>(db_->count("SELECT COUNT(*) FROM scans s JOIN places p ON p.id = s.place_id WHERE " + where)) /
+           all;
+  };
+  // Gate exits in the morning, entries later: out before noon local time (UTC+8) outnumber ins.
+  const auto gate = [&](int direction, const char* hours) {
+    return db_->count(std::string("SELECT COUNT(*) FROM scans s JOIN places p ON p.id = s.place_id WHERE p.kind = "
+                                  "'checkpoint' AND s.direction = $1 AND ((s.ts / 3600000 + 8) % 24) ") +
+                          hours,
+                      {std::int64_t{direction}});
+  };
+  EXPECT_GT(gate(0, "< 10"), 2 * gate(1, "< 10"));
+  EXPECT_GT(gate(1, ">= 17"), 2 * gate(0, ">= 17"));
+  EXPECT_GT(share("p.kind = 'checkpoint'"), 0.3);
+  EXPECT_GT(share("p.kind IN ('shop', 'market')"), 0.2);
+  EXPECT_GT(share("p.kind IN ('clinic', 'pharmacy')"), 0.005);
+  EXPECT_GT(share("p.kind = 'office'"), 0.02);
+  EXPECT_GT(share("p.kind = 'school'"), 0.005);
+  // Scans at places outside the home grid: the flow matrix has something to show.
+  EXPECT_GT(share("s.place_area_id <> s.home_area_id"), 0.5);
+  EXPECT_GT(db_->count("SELECT COUNT(DISTINCT home_area_id || '-' || place_area_id) FROM scans WHERE place_area_id <> "
+                       "home_area_id"),
+            50);
+  // Some exits are missing: entries outnumber exits at shops.
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM scans s JOIN places p ON p.id = s.place_id WHERE p.kind = 'shop' AND "
+                       "s.direction = 1"),
+            db_->count("SELECT COUNT(*) FROM scans s JOIN places p ON p.id = s.place_id WHERE p.kind = 'shop' AND "
+                       "s.direction = 0"));
+}
+
+TEST(DemoGenerator, SameSeedGivesTheSamePlacesAndScans) {
+  DemoDatabase a("scan_a"), b("scan_b");
+  a.generate(5);
+  b.generate(5);
+  EXPECT_EQ(a.query("SELECT name, kind, code, latitude FROM places ORDER BY id").rows,
+            b.query("SELECT name, kind, code, latitude FROM places ORDER BY id").rows);
+  const std::string sql = "SELECT client_event_id, place_id, person_id, ts, direction, temperature FROM scans ORDER BY "
+                          "id LIMIT 2000 OFFSET 30000";
+  EXPECT_EQ(a.query(sql).rows, b.query(sql).rows);
 }
 
 TEST_F(DemoGeneratorTest, WritesOneAuditEntry) {

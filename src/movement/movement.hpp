@@ -91,6 +91,8 @@ struct Scan {
   std::int64_t place_area_id = 0;
   std::optional<std::int64_t> home_area_id;
   std::string source;
+  // Filled when listing (personal data, shown only to those who may see scans).
+  std::optional<std::string> person_name, visitor_name, visitor_phone;
 };
 
 struct ScanQuery {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/identity.hpp"
 #include "http/json.hpp"
 #include "posters/qr_poster.hpp"
 
@@ -49,7 +50,10 @@ void tag_invoke(json::value_from_tag, json::value& v, const Scan& s) {
                    {"temperature", http::or_null(s.temperature)},
                    {"place_area_id", s.place_area_id},
                    {"home_area_id", http::or_null(s.home_area_id)},
-                   {"source", s.source}};
+                   {"source", s.source},
+                   {"person_name", http::or_null(s.person_name)},
+                   {"visitor_name", http::or_null(s.visitor_name)},
+                   {"visitor_phone", s.visitor_phone ? json::value(core::mask_phone(*s.visitor_phone)) : json::value(nullptr)}};
 }
 
 void tag_invoke(json::value_from_tag, json::value& v, const Flow& f) {
@@ -131,7 +135,7 @@ std::optional<VisitorInput> read_visitor(FieldReader& r) {
   out.document_type = vr.text("document_type", {.max_length = 30}).value_or("resident_id");
   out.id_number = vr.text("id_number", {.max_length = 32});
   if (auto st = vr.finish(); !st) {
-    r.fail("visitor", st.error().message);
+    r.fail(st.error().field.empty() ? "visitor" : st.error().field, st.error().message);  // e.g. visitor.name
     return std::nullopt;
   }
   out.name = *name;
@@ -364,6 +368,7 @@ void add_movement_routes(http::Router& router, MovementService& s) {
     json::array items;
     for (const auto& f : *flows) items.push_back(json::value_from(f));
     return http::json_response(json::object{{"items", std::move(items)},
+                                            {"date", core::date_of(q.until - 1 + s.options().utc_offset_minutes * 60000LL).to_string()},
                                             {"since", core::format_iso8601(q.since)},
                                             {"until", core::format_iso8601(q.until)},
                                             {"level", q.level}});

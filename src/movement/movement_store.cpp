@@ -205,19 +205,20 @@ bool MovementStore::insert_scan(db::Connection& conn, const Scan& s, std::option
 std::vector<Scan> MovementStore::list_scans(db::Connection& conn, const ScanQuery& q,
                                             const std::vector<std::int64_t>* place_ids) {
   db::Sql sql(
-      "SELECT id, client_event_id, place_id, person_id, visitor_id, ts, direction, temperature, place_area_id, "
-      "home_area_id, source FROM scans WHERE 1=1");
+      "SELECT s.id, s.client_event_id, s.place_id, s.person_id, s.visitor_id, s.ts, s.direction, s.temperature, "
+      "s.place_area_id, s.home_area_id, s.source, r.name, v.name, v.phone FROM scans s "
+      "LEFT JOIN residents r ON r.id = s.person_id LEFT JOIN visitors v ON v.id = s.visitor_id WHERE 1=1");
   if (place_ids) {
     if (place_ids->empty()) return {};
-    sql.append(" AND place_id IN ");
+    sql.append(" AND s.place_id IN ");
     append_id_list(sql, *place_ids);
   }
-  if (q.place_id) sql.append(" AND place_id = ").bind(*q.place_id);
-  if (q.person_id) sql.append(" AND person_id = ").bind(*q.person_id);
-  if (q.since) sql.append(" AND ts >= ").bind(*q.since);
-  if (q.until) sql.append(" AND ts < ").bind(*q.until);
-  if (q.after_id) sql.append(" AND id < ").bind(*q.after_id);
-  sql.append(" ORDER BY id DESC LIMIT ").bind(static_cast<std::int64_t>(q.limit + 1));
+  if (q.place_id) sql.append(" AND s.place_id = ").bind(*q.place_id);
+  if (q.person_id) sql.append(" AND s.person_id = ").bind(*q.person_id);
+  if (q.since) sql.append(" AND s.ts >= ").bind(*q.since);
+  if (q.until) sql.append(" AND s.ts < ").bind(*q.until);
+  if (q.after_id) sql.append(" AND s.id < ").bind(*q.after_id);
+  sql.append(" ORDER BY s.id DESC LIMIT ").bind(static_cast<std::int64_t>(q.limit + 1));
   std::vector<Scan> out;
   for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
     Scan s;
@@ -232,6 +233,9 @@ std::vector<Scan> MovementStore::list_scans(db::Connection& conn, const ScanQuer
     s.place_area_id = db::as_int(r[8]);
     s.home_area_id = db::as_opt_int(r[9]);
     s.source = db::as_text(r[10]);
+    s.person_name = db::as_opt_text(r[11]);
+    s.visitor_name = db::as_opt_text(r[12]);
+    s.visitor_phone = db::as_opt_text(r[13]);
     out.push_back(std::move(s));
   }
   return out;

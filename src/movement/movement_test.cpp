@@ -185,7 +185,10 @@ TEST_P(MovementApi, StaffRecordResidentsWithoutPhonesByIdentityNumber) {
   ASSERT_EQ(scans.at("items").as_array().size(), 2u);
   // Newest first: the visitor, then the resident recognised by number.
   EXPECT_TRUE(scans.at("items").at(0).at("person_id").is_null());
+  EXPECT_EQ(scans.at("items").at(0).at("visitor_name").as_string(), "外来人员");
+  EXPECT_EQ(scans.at("items").at(0).at("visitor_phone").as_string(), "139****2222");
   EXPECT_EQ(scans.at("items").at(1).at("person_id").as_int64(), seed_.r1_head);
+  EXPECT_EQ(scans.at("items").at(1).at("person_name").as_string(), "张伟");
 }
 
 TEST_P(MovementApi, FlowsCountPeopleVisitingOtherGrids) {
@@ -195,6 +198,7 @@ TEST_P(MovementApi, FlowsCountPeopleVisitingOtherGrids) {
               scan("f4", seed_.r2_head, place_g2_, "2026-11-25T10:00:00+08:00")},  // at home: no flow
              admin_);
   auto flows = parse(server_->get("/api/v1/flows?date=2026-11-25", admin_).body);
+  EXPECT_EQ(flows.at("date").as_string(), "2026-11-25");
   ASSERT_EQ(flows.at("items").as_array().size(), 1u) << flows;
   const auto& f = flows.at("items").at(0);
   EXPECT_EQ(f.at("from_area_id").as_int64(), seed_.g1);
@@ -286,6 +290,11 @@ TEST_P(MovementApi, PostersEncodeTheScanPageAndVisitorsScanWithoutAccount) {
   auto no_phone = server_->post("/api/v1/public/scans",
                                 R"({"place_code":")" + code + R"(","client_event_id":"v-2","direction":"in","visitor":{"name":"访客"}})");
   EXPECT_EQ(no_phone.status, 422);
+  EXPECT_EQ(parse(no_phone.body).at("error").at("field").as_string(), "visitor.phone");
+  auto no_name = server_->post("/api/v1/public/scans",
+                               R"({"place_code":")" + code + R"(","client_event_id":"v-3","direction":"in","visitor":{"name":"","phone":"13700001111"}})");
+  EXPECT_EQ(no_name.status, 422);
+  EXPECT_EQ(parse(no_name.body).at("error").at("field").as_string(), "visitor.name");
   EXPECT_EQ(server_->get("/api/v1/public/places/NOPE").status, 404);
 }
 

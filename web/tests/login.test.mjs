@@ -66,7 +66,7 @@ test('a staff account opening the portal is pointed to the console', async () =>
   await page.locator('[data-test="to-console"]').click()
   // Same origin, same token: the console opens signed in (the header's
   // "who" is hidden at phone width, so wait for it in the DOM).
-  await page.waitForURL((url) => !url.pathname.startsWith('/m'))
+  await page.waitForURL((url) => !url.pathname.startsWith('/m'), { waitUntil: 'commit' })
   await page.locator('[data-test="who"]').waitFor({ state: 'attached' })
   await page.context().close()
 })
