@@ -250,11 +250,7 @@ core::Result<Occupancy> MovementService::area_occupancy(const core::Principal& w
   auto path = people::PeopleStore::area_path(*conn, area_id);
   if (!path) return core::not_found(fmt::format("no area {}", area_id));
   if (!who.covers(Permission::read_areas, *path)) return core::forbidden("this area is outside your scope");
-  PlaceQuery q;
-  q.limit = 100000;
-  std::vector<std::int64_t> ids;
-  for (const auto& p : MovementStore::list_places(*conn, q, {*path})) ids.push_back(p.id);
-  return MovementStore::occupancy(*conn, ids, day_start(clock_.now()));
+  return MovementStore::occupancy(*conn, MovementStore::place_ids_in(*conn, *path), day_start(clock_.now()));
 }
 
 // ---- scans ----
@@ -419,6 +415,7 @@ core::Result<IngestResult> MovementService::store_batch(db::Connection& conn, co
   }
 
   std::set<std::int64_t> touched_places;
+  const bool screening = !internal.empty() || !external.empty();
   db::in_transaction(conn, db::TxMode::write, [&] {
     for (auto& r : ready) {
       if (r.visitor) {
@@ -426,13 +423,28 @@ core::Result<IngestResult> MovementService::store_batch(db::Connection& conn, co
         if (v.phone) v.phone = *core::validate_phone(*v.phone);
         r.scan.visitor_id = MovementStore::upsert_visitor(conn, v, now);
       }
+    }
+    if (!screening) {
+      // The common case: no risk area to check each scan against, so write in multi-row statements.
+      std::vector<const Scan*> rows;
+      rows.reserve(ready.size());
+      for (const auto& r : ready) {
+        rows.push_back(&r.scan);
+        touched_places.insert(r.scan.place_id);
+      }
+      const auto inserted = MovementStore::insert_scans(conn, rows, who ? std::optional(who->user_id) : std::nullopt, now);
+      result.accepted += inserted;
+      result.duplicates += rows.size() - inserted;
+      return;
+    }
+    for (auto& r : ready) {
       if (!MovementStore::insert_scan(conn, r.scan, who ? std::optional(who->user_id) : std::nullopt, now)) {
         ++result.duplicates;
         continue;
       }
       ++result.accepted;
       touched_places.insert(r.scan.place_id);
-      if (!r.scan.person_id || !r.scan.home_area_id || internal.size() + external.size() == 0) continue;
+      if (!r.scan.person_id || !r.scan.home_area_id) continue;
       for (const auto& [risk, path] : internal) {
         if (r.place_path.rfind(path, 0) == 0 && r.scan.ts >= risk.starts_at) {
           ScreeningItem item;
@@ -475,10 +487,9 @@ core::Result<core::Page<Scan>> MovementService::list_scans(const core::Principal
   bool everything = std::find(personal.begin(), personal.end(), "") != personal.end();
   if (!everything) {
     allowed = staff;
-    if (!personal.empty()) {
-      PlaceQuery pq;
-      pq.limit = 1000000;
-      for (const auto& p : MovementStore::list_places(*conn, pq, personal)) allowed.push_back(p.id);
+    for (const auto& path : personal) {
+      const auto ids = MovementStore::place_ids_in(*conn, path);
+      allowed.insert(allowed.end(), ids.begin(), ids.end());
     }
     if (allowed.empty()) return core::forbidden("your roles do not allow reading movement records");
     if (q.place_id && std::find(allowed.begin(), allowed.end(), *q.place_id) == allowed.end()) {

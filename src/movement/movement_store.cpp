@@ -138,6 +138,16 @@ void MovementStore::delete_place(db::Connection& conn, std::int64_t id, core::Mi
   conn.execute("DELETE FROM place_staff WHERE place_id = $1", {id});
 }
 
+std::vector<std::int64_t> MovementStore::place_ids_in(db::Connection& conn, const std::string& path) {
+  auto rs = conn.query(
+      "SELECT id FROM places WHERE deleted_at IS NULL AND area_id IN (SELECT id FROM areas WHERE path >= $1 AND path < $2)",
+      {path, db::path_upper_bound(path)});
+  std::vector<std::int64_t> out;
+  out.reserve(rs.size());
+  for (const auto& r : rs.rows) out.push_back(db::as_int(r[0]));
+  return out;
+}
+
 void MovementStore::set_place_staff(db::Connection& conn, std::int64_t place_id, const std::vector<std::int64_t>& users) {
   conn.execute("DELETE FROM place_staff WHERE place_id = $1", {place_id});
   for (auto u : users) conn.execute("INSERT INTO place_staff (place_id, user_id) VALUES ($1, $2)", {place_id, u});
@@ -202,6 +212,47 @@ bool MovementStore::insert_scan(db::Connection& conn, const Scan& s, std::option
               s.source, db::opt(recorded_by), now}) > 0;
 }
 
+std::size_t MovementStore::insert_scans(db::Connection& conn, const std::vector<const Scan*>& scans,
+                                        std::optional<std::int64_t> recorded_by, core::Millis now) {
+  constexpr std::size_t kRows = 100;  // 12 values a row: well under both backends' parameter limits
+  static const std::string bulk_sql = [] {
+    std::string sql =
+        "INSERT INTO scans (client_event_id, place_id, person_id, visitor_id, ts, direction, temperature, "
+        "place_area_id, home_area_id, source, recorded_by, received_at) VALUES ";
+    for (std::size_t r = 0; r < kRows; ++r) {
+      sql += r ? ", (" : "(";
+      for (std::size_t c = 1; c <= 12; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 12 + c);
+      sql += ")";
+    }
+    return sql + " ON CONFLICT (client_event_id) DO NOTHING";
+  }();
+  std::size_t inserted = 0;
+  std::size_t i = 0;
+  db::Params params;
+  params.reserve(kRows * 12);
+  for (; i + kRows <= scans.size(); i += kRows) {
+    params.clear();
+    for (std::size_t r = 0; r < kRows; ++r) {
+      const Scan& s = *scans[i + r];
+      params.emplace_back(s.client_event_id);
+      params.emplace_back(s.place_id);
+      params.push_back(db::opt(s.person_id));
+      params.push_back(db::opt(s.visitor_id));
+      params.emplace_back(s.ts);
+      params.emplace_back(static_cast<std::int64_t>(s.direction));
+      params.push_back(db::opt(s.temperature));
+      params.emplace_back(s.place_area_id);
+      params.push_back(db::opt(s.home_area_id));
+      params.emplace_back(s.source);
+      params.push_back(db::opt(recorded_by));
+      params.emplace_back(now);
+    }
+    inserted += static_cast<std::size_t>(conn.execute(bulk_sql, params));
+  }
+  for (; i < scans.size(); ++i) inserted += insert_scan(conn, *scans[i], recorded_by, now) ? 1 : 0;
+  return inserted;
+}
+
 std::vector<Scan> MovementStore::list_scans(db::Connection& conn, const ScanQuery& q,
                                             const std::vector<std::int64_t>* place_ids) {
   db::Sql sql(
@@ -255,13 +306,11 @@ Occupancy MovementStore::occupancy(db::Connection& conn, const std::vector<std::
   o.out_today = db::as_int(rs.rows[0][1]);
   // Inside: people whose latest scan today at the place is an entry.
   db::Sql inside(
-      "SELECT COUNT(*) FROM scans s WHERE s.direction = 1 AND s.ts >= ");
-  inside.bind(day_start).append(" AND s.place_id IN ");
+      "SELECT COUNT(*) FROM (SELECT direction, ROW_NUMBER() OVER (PARTITION BY place_id, person_id, visitor_id "
+      "ORDER BY ts DESC, id DESC) AS rn FROM scans WHERE ts >= ");
+  inside.bind(day_start).append(" AND place_id IN ");
   append_id_list(inside, place_ids);
-  inside.append(
-      " AND NOT EXISTS (SELECT 1 FROM scans t WHERE t.place_id = s.place_id AND t.ts >= s.ts AND t.id <> s.id AND "
-      "((s.person_id IS NOT NULL AND t.person_id = s.person_id) OR (s.visitor_id IS NOT NULL AND t.visitor_id = "
-      "s.visitor_id)) AND (t.ts > s.ts OR t.id > s.id))");
+  inside.append(") latest WHERE rn = 1 AND direction = 1");
   o.inside = db::as_int(*conn.query_value(inside.text(), inside.params()));
   return o;
 }

@@ -21,6 +21,8 @@ class MovementStore {
   static std::vector<Place> list_places(db::Connection& conn, const PlaceQuery& q, const std::vector<std::string>& paths);
   static void update_place(db::Connection& conn, const Place& p, core::Millis now);
   static void delete_place(db::Connection& conn, std::int64_t id, core::Millis now);
+  /// Ids of the live places in the subtree `path`.
+  static std::vector<std::int64_t> place_ids_in(db::Connection& conn, const std::string& path);
   static void set_place_staff(db::Connection& conn, std::int64_t place_id, const std::vector<std::int64_t>& users);
   /// Ids of the places where `user_id` is on the staff.
   static std::vector<std::int64_t> places_of_staff(db::Connection& conn, std::int64_t user_id);
@@ -40,6 +42,10 @@ class MovementStore {
   // scans
   /// Inserts unless the client event id is known; true when inserted.
   static bool insert_scan(db::Connection& conn, const Scan& s, std::optional<std::int64_t> recorded_by, core::Millis now);
+  /// Inserts many scans with multi-row statements, skipping known client
+  /// event ids; returns how many were inserted.
+  static std::size_t insert_scans(db::Connection& conn, const std::vector<const Scan*>& scans,
+                                  std::optional<std::int64_t> recorded_by, core::Millis now);
   static std::vector<Scan> list_scans(db::Connection& conn, const ScanQuery& q, const std::vector<std::int64_t>* place_ids);
   static Occupancy occupancy(db::Connection& conn, const std::vector<std::int64_t>& place_ids, core::Millis day_start);
   static std::vector<Flow> flows(db::Connection& conn, const FlowQuery& q, const std::vector<std::string>& paths);

@@ -120,6 +120,19 @@ TEST_P(MovementApi, RetriesNeverCountTwice) {
   EXPECT_EQ(scan_count(), 2);
 }
 
+TEST_P(MovementApi, LargeBatchesCountDuplicatesExactly) {
+  // Large batches are written with multi-row statements; a retry mixed with new scans still counts each once.
+  std::vector<std::string> first, second;
+  for (int i = 0; i < 130; ++i) first.push_back(scan("m" + std::to_string(i), seed_.r1_head, place_g1_, "2026-11-25T09:00:00+08:00"));
+  for (int i = 100; i < 350; ++i) second.push_back(scan("m" + std::to_string(i), seed_.r2_head, place_g2_, "2026-11-25T10:00:00+08:00"));
+  auto a = parse(post_scans(first, admin_).body);
+  EXPECT_EQ(a.at("accepted").as_int64(), 130);
+  auto b = parse(post_scans(second, admin_).body);
+  EXPECT_EQ(b.at("accepted").as_int64(), 220);
+  EXPECT_EQ(b.at("duplicates").as_int64(), 30);
+  EXPECT_EQ(scan_count(), 350);
+}
+
 TEST_P(MovementApi, MalformedBatchesAre4xxAndStoreNothing) {
   const auto t = admin_;
   EXPECT_EQ(server_->post("/api/v1/scans", R"({"scans":[)", t).status, 400);

@@ -119,9 +119,9 @@ class PostgresConnection final : public Connection {
   }
 
   PGresult* run(std::string_view sql, const Params& params) {
-    std::string key(sql);
-    auto it = prepared_.find(key);
+    auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
+      std::string key(sql);
       std::string name = "s" + std::to_string(prepared_.size() + 1);
       PgResult prep(PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr));
       check(prep.get());
@@ -154,7 +154,12 @@ class PostgresConnection final : public Connection {
 
   PGconn* conn_ = nullptr;
   Stats* stats_;
-  std::unordered_map<std::string, std::string> prepared_;
+  // Searched with a string_view, without copying the SQL.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> prepared_;
 };
 
 }  // namespace

@@ -44,7 +44,7 @@ class SqliteConnection final : public Connection {
   }
 
   ~SqliteConnection() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);
     sqlite3_close_v2(db_);
   }
 
@@ -121,32 +121,51 @@ class SqliteConnection final : public Connection {
     throw_error(rc, msg);
   }
 
-  sqlite3_stmt* prepare(std::string_view sql, const Params& params) {
+  // A prepared statement and, for each of its SQLite parameter slots, the
+  // index of the value it takes: parameters are written $1, $2 ... and
+  // SQLite numbers named parameters in order of first appearance.
+  struct Cached {
     sqlite3_stmt* stmt = nullptr;
-    auto it = statements_.find(std::string(sql));
-    if (it != statements_.end()) {
-      stmt = it->second;
-      sqlite3_clear_bindings(stmt);
-    } else {
-      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                  nullptr);
+    std::vector<std::size_t> value_index;
+  };
+
+  sqlite3_stmt* prepare(std::string_view sql, const Params& params) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      Cached cached;
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                  &cached.stmt, nullptr);
       if (rc != SQLITE_OK) throw_error(rc, std::string(sqlite3_errmsg(db_)) + " in: " + std::string(sql));
-      statements_.emplace(std::string(sql), stmt);
-    }
-    // Parameters are written $1, $2 ...; SQLite numbers named parameters in
-    // order of first appearance, so bind each by its own name.
-    const int count = sqlite3_bind_parameter_count(stmt);
-    for (int i = 1; i <= count; ++i) {
-      const char* name = sqlite3_bind_parameter_name(stmt, i);
-      if (!name || name[0] != '$') throw Error(Error::Kind::other, "parameters must be written $N");
-      const size_t index = static_cast<size_t>(std::stoul(name + 1));
-      if (index == 0 || index > params.size()) {
-        throw Error(Error::Kind::other, "missing value for parameter " + std::string(name));
+      const int count = sqlite3_bind_parameter_count(cached.stmt);
+      for (int i = 1; i <= count; ++i) {
+        const char* name = sqlite3_bind_parameter_name(cached.stmt, i);
+        if (!name || name[0] != '$') {
+          sqlite3_finalize(cached.stmt);
+          throw Error(Error::Kind::other, "parameters must be written $N");
+        }
+        cached.value_index.push_back(static_cast<std::size_t>(std::stoul(name + 1)));
       }
-      bind(stmt, i, params[index - 1]);
+      it = statements_.emplace(std::string(sql), std::move(cached)).first;
+    } else {
+      sqlite3_clear_bindings(it->second.stmt);
+    }
+    sqlite3_stmt* stmt = it->second.stmt;
+    const auto& slots = it->second.value_index;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      const std::size_t index = slots[i];
+      if (index == 0 || index > params.size()) {
+        throw Error(Error::Kind::other, "missing value for parameter $" + std::to_string(index));
+      }
+      bind(stmt, static_cast<int>(i + 1), params[index - 1]);
     }
     return stmt;
   }
+
+  // Lets the statement cache be searched with a string_view, without copying the SQL.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
 
   void bind(sqlite3_stmt* stmt, int i, const Value& v) {
     int rc = SQLITE_OK;
@@ -160,7 +179,7 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_ = nullptr;
   Stats* stats_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, Cached, TextHash, std::equal_to<>> statements_;
 };
 
 }  // namespace
