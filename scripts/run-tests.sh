@@ -49,15 +49,25 @@ if [ -d web/tests ] && [ -f web/package.json ] &&
   if [ ! -d web/node_modules ]; then
     if [ -f web/package-lock.json ]; then npm --prefix web ci; else npm --prefix web install; fi
   fi
-  if npm --prefix web test; then
+  web_log=$(mktemp)
+  if npm --prefix web test 2>&1 | tee "$web_log"; test "${PIPESTATUS[0]}" -eq 0; then
     web_result="passed"
   else
     web_result="FAILED"
     failed_suites+=("web")
   fi
+  web_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$web_log" | tail -1)
+  web_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$web_log" | tail -1)
+  rm -f "$web_log"
 fi
 
 echo "== summary: C++ tests: $cxx_result; browser tests: $web_result =="
+# One closing line over both suites, in the plain "N passed, N failed" form.
+if [ -n "$summary" ]; then
+  total_pass=$((cxx_total - cxx_failed + ${web_pass:-0}))
+  total_fail=$((cxx_failed + ${web_fail:-0}))
+  echo "total: $total_pass passed, $total_fail failed"
+fi
 if [ ${#failed_suites[@]} -gt 0 ]; then
   echo "FAILED: ${failed_suites[*]}" >&2
   exit 1
