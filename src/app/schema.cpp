@@ -216,6 +216,14 @@ CREATE TABLE screening_items (
 CREATE INDEX screening_area_status ON screening_items(area_id, status);
 CREATE UNIQUE INDEX screening_open_person ON screening_items(person_id, risk_area_id) WHERE status <> 'closed';
 )SQL"},
+      {4, "settings shared by the nodes of one database", R"SQL(
+-- Values every `firstline serve` node on this database must agree on, e.g.
+-- the key that signs personal passes (created on first use).
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)SQL"},
   };
   return migrations;
 }

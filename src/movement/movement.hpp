@@ -152,4 +152,20 @@ struct ScreeningPatch {
   std::optional<std::string> note;
 };
 
+/// A resident's personal pass: a signed token that staff scan to record the
+/// resident's entries and exits (people without phones show it printed).
+struct Pass {
+  std::string token;       // base64url, self-contained: resident id, expiry, HMAC-SHA256
+  core::Millis expires_at = 0;
+  std::string url;         // public_url + "/pass/" + token, what the QR code holds
+};
+
+/// Who a valid pass belongs to, for staff about to record a scan.
+struct PassHolder {
+  std::int64_t person_id = 0;
+  std::string name;
+  std::int64_t area_id = 0;  // home grid
+  core::Millis expires_at = 0;
+};
+
 }  // namespace firstline::movement

@@ -85,6 +85,17 @@ void tag_invoke(json::value_from_tag, json::value& v, const ScreeningItem& s) {
                    {"closed_at", s.closed_at ? json::value(core::format_iso8601(*s.closed_at)) : json::value(nullptr)}};
 }
 
+void tag_invoke(json::value_from_tag, json::value& v, const Pass& p) {
+  v = json::object{{"token", p.token}, {"expires_at", core::format_iso8601(p.expires_at)}, {"url", p.url}};
+}
+
+void tag_invoke(json::value_from_tag, json::value& v, const PassHolder& h) {
+  v = json::object{{"person_id", h.person_id},
+                   {"name", h.name},
+                   {"area_id", h.area_id},
+                   {"expires_at", core::format_iso8601(h.expires_at)}};
+}
+
 namespace {
 
 std::optional<std::vector<std::int64_t>> read_ids(FieldReader& r, const char* key) {
@@ -281,6 +292,27 @@ void add_movement_routes(http::Router& router, MovementService& s) {
     FL_TRY(area, http::query_int(req, "area_id"));
     if (!*area) return http::error_response({core::ErrorCode::invalid, "area_id is required", "area_id"});
     return reply(s.area_occupancy(*req.principal, **area));
+  });
+
+  // ---- personal passes ----
+  // A resident's own pass; its QR code opens /pass/<token> in the staff console.
+  router.add("GET", "/api/v1/me/pass", [&s](Request& req) -> Response {
+    auto r = reply(s.my_pass(*req.principal));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  });
+  router.add("GET", "/api/v1/me/pass.svg", [&s](Request& req) -> Response {
+    FL_TRY(pass, s.my_pass(*req.principal));
+    auto svg = posters::render_qr_svg(pass->url);
+    if (!svg) return http::error_response(svg.error());
+    Response r;
+    r.content_type = "image/svg+xml; charset=utf-8";
+    r.body = std::move(*svg);
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  });
+  router.add("GET", "/api/v1/passes/{token}", [&s](Request& req) -> Response {
+    return reply(s.resolve_pass(*req.principal, req.path_params["token"]));
   });
 
   // ---- scans ----

@@ -1,6 +1,7 @@
 #include "movement/movement_service.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -636,6 +637,130 @@ core::Result<ScreeningItem> MovementService::update_screening(const core::Princi
   });
   item->updated_at = now;
   return *item;
+}
+
+// ---- personal passes ----
+//
+// A pass token is base64url (no padding) of 33 bytes: a format byte (1), the
+// resident id and the expiry in unix seconds (8 bytes each, big-endian), and
+// the first 16 bytes of HMAC-SHA256 over those 17 bytes with the key shared
+// through the settings table. 44 characters: a small QR code.
+
+namespace {
+
+constexpr core::Millis kHour = 60 * kMinute;
+constexpr unsigned char kPassFormat = 1;
+constexpr std::size_t kPassPayloadBytes = 17;
+constexpr std::size_t kPassMacBytes = 16;
+constexpr std::size_t kPassBytes = kPassPayloadBytes + kPassMacBytes;
+const std::string kPassKeySetting = "pass_hmac_key";
+
+void ensure_sodium() {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium failed to initialize");
+}
+
+void put_be64(unsigned char* out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<unsigned char>(v & 0xFF);
+}
+
+std::uint64_t get_be64(const unsigned char* in) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | in[i];
+  return v;
+}
+
+void pass_mac(const std::string& key, const unsigned char* payload, unsigned char* mac) {
+  unsigned char full[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(full, payload, kPassPayloadBytes, reinterpret_cast<const unsigned char*>(key.data()));
+  std::copy(full, full + kPassMacBytes, mac);
+}
+
+}  // namespace
+
+std::string MovementService::pass_key(db::Connection& conn) {
+  ensure_sodium();
+  std::lock_guard lock(pass_key_mutex_);
+  if (!pass_key_.empty()) return pass_key_;
+  unsigned char fresh[crypto_auth_hmacsha256_KEYBYTES];
+  randombytes_buf(fresh, sizeof fresh);
+  std::string hex(sizeof fresh * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), fresh, sizeof fresh);
+  hex.pop_back();
+  sodium_memzero(fresh, sizeof fresh);
+  // Another node may have stored its key first: every node signs with the one stored.
+  const auto stored = db::in_transaction(conn, db::TxMode::write, [&] {
+    return MovementStore::setting_or_insert(conn, kPassKeySetting, hex);
+  });
+  std::string key(crypto_auth_hmacsha256_KEYBYTES, '\0');
+  std::size_t length = 0;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), stored.data(), stored.size(), nullptr,
+                     &length, nullptr) != 0 ||
+      length != key.size()) {
+    throw std::runtime_error("the stored pass key (settings." + kPassKeySetting + ") is not 64 hex digits");
+  }
+  pass_key_ = key;
+  return pass_key_;
+}
+
+std::string MovementService::sign_pass(db::Connection& conn, std::int64_t resident_id, core::Millis expires_at) {
+  unsigned char raw[kPassBytes];
+  raw[0] = kPassFormat;
+  put_be64(raw + 1, static_cast<std::uint64_t>(resident_id));
+  put_be64(raw + 9, static_cast<std::uint64_t>(expires_at / 1000));
+  pass_mac(pass_key(conn), raw, raw + kPassPayloadBytes);
+  std::string out(sodium_base64_ENCODED_LEN(kPassBytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), raw, kPassBytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+core::Result<Pass> MovementService::my_pass(const core::Principal& who) {
+  if (!who.resident_id) return core::forbidden("only accounts linked to a resident have a personal pass");
+  auto conn = db_.acquire();
+  if (!people::PeopleStore::get_resident(*conn, *who.resident_id)) {
+    return core::not_found("the resident linked to this account no longer exists");
+  }
+  const auto now = clock_.now();
+  Pass pass;
+  pass.expires_at = (now + kPassHours * kHour + kHour - 1) / kHour * kHour;  // up to the hour
+  pass.token = sign_pass(*conn, *who.resident_id, pass.expires_at);
+  pass.url = options_.public_url + "/pass/" + pass.token;
+  return pass;
+}
+
+core::Result<PassHolder> MovementService::resolve_pass(const core::Principal& who, std::string_view token) {
+  ensure_sodium();
+  constexpr const char* kNotValid = "this is not a valid personal pass";
+  unsigned char raw[kPassBytes];
+  std::size_t length = 0;
+  if (token.size() > 64 ||
+      sodium_base642bin(raw, sizeof raw, token.data(), token.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      length != kPassBytes || raw[0] != kPassFormat) {
+    return core::invalid("token", kNotValid);
+  }
+  auto conn = db_.acquire();
+  unsigned char mac[kPassMacBytes];
+  pass_mac(pass_key(*conn), raw, mac);
+  if (sodium_memcmp(mac, raw + kPassPayloadBytes, kPassMacBytes) != 0) return core::invalid("token", kNotValid);
+  const auto resident_id = static_cast<std::int64_t>(get_be64(raw + 1));
+  const auto expires_at = static_cast<core::Millis>(get_be64(raw + 9)) * 1000;
+  const auto now = clock_.now();
+  if (now >= expires_at) {
+    return core::invalid("token", fmt::format("this pass expired at {}; the resident opens a new one in the portal",
+                                              core::format_iso8601(expires_at)));
+  }
+  auto resident = people::PeopleStore::get_resident(*conn, resident_id);
+  if (!resident) return core::not_found("the resident of this pass no longer exists");
+  const auto path = people::PeopleStore::area_path(*conn, resident->area_id).value_or("");
+  if (!who.covers(Permission::write_registry, path) && MovementStore::places_of_staff(*conn, who.user_id).empty()) {
+    return core::forbidden("your roles do not allow recording scans for this resident");
+  }
+  db::in_transaction(*conn, db::TxMode::write, [&] {
+    audit::record(*conn, who, now, "read_personal", "resident", resident->id, resident->area_id, "personal pass");
+  });
+  return PassHolder{resident->id, resident->name, resident->area_id, expires_at};
 }
 
 // ---- retention ----

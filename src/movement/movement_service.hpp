@@ -74,6 +74,19 @@ class MovementService {
                                                           std::optional<std::int64_t> after_id, int limit);
   core::Result<ScreeningItem> update_screening(const core::Principal& who, std::int64_t id, const ScreeningPatch& patch);
 
+  // ---- personal passes ----
+  /// The caller's own pass, valid kPassHours to kPassHours + 1 hours (the
+  /// expiry is rounded up to the hour, so repeated calls within an hour give
+  /// the same token). Forbidden for accounts not linked to a resident;
+  /// not_found when the resident was deleted.
+  core::Result<Pass> my_pass(const core::Principal& who);
+  /// The holder of a pass, for staff who may record scans: write_registry on
+  /// the holder's grid, or staff of any place (else forbidden). A malformed,
+  /// forged or expired token fails invalid on field "token"; a deleted
+  /// resident not_found. Audited as read_personal.
+  core::Result<PassHolder> resolve_pass(const core::Principal& who, std::string_view token);
+  static constexpr int kPassHours = 24;
+
   // ---- retention ----
   /// Deletes scans older than the retention period; logs and audits the purge. Returns how many.
   std::int64_t purge_expired_scans();
@@ -94,6 +107,9 @@ class MovementService {
   std::optional<PlaceRef> place_ref(db::Connection& conn, std::int64_t place_id);
   core::Result<std::string> place_path_for_read(db::Connection& conn, const core::Principal& who, const Place& p);
   std::string new_place_code();
+  /// The key that signs passes: 32 bytes shared through the settings table, loaded once.
+  std::string pass_key(db::Connection& conn);
+  std::string sign_pass(db::Connection& conn, std::int64_t resident_id, core::Millis expires_at);
   core::Result<IngestResult> store_batch(db::Connection& conn, const core::Principal* who,
                                          const std::vector<ScanInput>& scans, const std::string& source);
 
@@ -104,6 +120,8 @@ class MovementService {
   std::mutex cache_mutex_;
   std::map<std::int64_t, PlaceRef> place_cache_;
   core::Millis place_cache_at_ = 0;
+  std::mutex pass_key_mutex_;
+  std::string pass_key_;  // empty until first use
   std::mutex rng_mutex_;
   std::mt19937_64 rng_;
   std::thread scheduler_;

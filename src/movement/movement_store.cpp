@@ -442,4 +442,11 @@ void MovementStore::update_screening(db::Connection& conn, const ScreeningItem& 
        s.status == "closed" ? db::opt(by) : db::Value{}, s.id});
 }
 
+// ---- settings ----
+
+std::string MovementStore::setting_or_insert(db::Connection& conn, const std::string& key, const std::string& value) {
+  conn.execute("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", {key, value});
+  return db::as_text(*conn.query_value("SELECT value FROM settings WHERE key = $1", {key}));
+}
+
 }  // namespace firstline::movement

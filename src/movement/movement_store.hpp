@@ -67,6 +67,11 @@ class MovementStore {
   static std::optional<ScreeningItem> get_screening(db::Connection& conn, std::int64_t id);
   static void update_screening(db::Connection& conn, const ScreeningItem& item, std::optional<std::int64_t> by,
                                core::Millis now);
+
+  // settings
+  /// The value of setting `key`; when none is stored yet, stores `value` first.
+  /// Several nodes racing here all read back the one value that won.
+  static std::string setting_or_insert(db::Connection& conn, const std::string& key, const std::string& value);
 };
 
 }  // namespace firstline::movement

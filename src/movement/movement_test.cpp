@@ -311,6 +311,79 @@ TEST_P(MovementApi, PostersEncodeTheScanPageAndVisitorsScanWithoutAccount) {
   EXPECT_EQ(server_->get("/api/v1/public/places/NOPE").status, 404);
 }
 
+TEST_P(MovementApi, ResidentsShowAPersonalPassThatStaffOfTheirGridResolveAndScan) {
+  const auto resident = token("resident");
+  auto got = server_->get("/api/v1/me/pass", resident);
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto pass = parse(got.body);
+  const std::string tok(pass.at("token").as_string());
+  EXPECT_LE(tok.size(), 64u);
+  EXPECT_TRUE(std::string_view(pass.at("url").as_string()).ends_with("/pass/" + tok)) << pass;
+  const auto expires = core::parse_iso8601(std::string_view(pass.at("expires_at").as_string()));
+  ASSERT_TRUE(expires);
+  EXPECT_GE(*expires, clock_.now() + 24LL * 3600000);
+  EXPECT_LE(*expires, clock_.now() + 25LL * 3600000);
+  // Within the hour the pass stays the same, so the QR code and the JSON agree.
+  EXPECT_EQ(parse(server_->get("/api/v1/me/pass", resident).body).at("token").as_string(), tok);
+  EXPECT_EQ(server_->get("/api/v1/me/pass", admin_).status, 403);  // not linked to a resident
+
+  auto seen = server_->get("/api/v1/passes/" + tok, token("gw1"));
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  auto holder = parse(seen.body);
+  EXPECT_EQ(holder.at("person_id").as_int64(), seed_.r1_head);
+  EXPECT_EQ(holder.at("name").as_string(), "张伟");
+  EXPECT_EQ(holder.at("area_id").as_int64(), seed_.g1);
+  EXPECT_EQ(holder.at("expires_at").as_string(), pass.at("expires_at").as_string());
+  auto audit = parse(server_->get("/api/v1/audit?action=read_personal&entity=resident", admin_).body);
+  ASSERT_GE(audit.at("items").as_array().size(), 1u) << audit;
+  EXPECT_EQ(audit.at("items").at(0).at("entity_id").as_int64(), seed_.r1_head);
+  auto recorded = post_scans({scan("pass-1", holder.at("person_id").as_int64(), place_g1_, "2026-11-25T15:30:00+08:00")},
+                             token("gw1"));
+  EXPECT_EQ(parse(recorded.body).at("accepted").as_int64(), 1) << recorded.body;
+
+  // Not for a grid worker of another grid, a volunteer or the resident; yes for the staff of a place.
+  EXPECT_EQ(server_->get("/api/v1/passes/" + tok, token("gw2")).status, 403);
+  EXPECT_EQ(server_->get("/api/v1/passes/" + tok, resident).status, 403);
+  EXPECT_EQ(server_->get("/api/v1/passes/" + tok, token("volunteer")).status, 403);
+  auto me = parse(server_->get("/api/v1/me", token("volunteer")).body);
+  ASSERT_EQ(server_->patch("/api/v1/places/" + std::to_string(place_g1_),
+                           R"({"staff_user_ids":[)" + std::to_string(me.at("id").as_int64()) + "]}", admin_).status, 200);
+  EXPECT_EQ(server_->get("/api/v1/passes/" + tok, token("volunteer")).status, 200);
+}
+
+TEST_P(MovementApi, TamperedForgedAndExpiredPassesAreRefused) {
+  const std::string tok(parse(server_->get("/api/v1/me/pass", token("resident")).body).at("token").as_string());
+  const auto gw1 = token("gw1");
+  for (std::size_t at : {std::size_t{0}, std::size_t{5}, tok.size() / 2, tok.size() - 1}) {
+    std::string bad = tok;
+    bad[at] = bad[at] == 'A' ? 'B' : 'A';
+    auto r = server_->get("/api/v1/passes/" + bad, gw1);
+    EXPECT_EQ(r.status, 422) << at << " " << r.body;
+    EXPECT_EQ(parse(r.body).at("error").at("field").as_string(), "token");
+  }
+  EXPECT_EQ(server_->get("/api/v1/passes/nope", gw1).status, 422);
+  EXPECT_EQ(server_->get("/api/v1/passes/" + tok + tok, gw1).status, 422);
+
+  clock_.advance(26LL * 3600000);  // past the expiry (and the 12-hour sessions)
+  auto expired = server_->get("/api/v1/passes/" + tok, token("gw1"));
+  EXPECT_EQ(expired.status, 422) << expired.body;
+  EXPECT_NE(std::string(parse(expired.body).at("error").at("message").as_string()).find("expired"), std::string::npos);
+  // The resident opens a fresh one.
+  const std::string fresh(parse(server_->get("/api/v1/me/pass", token("resident")).body).at("token").as_string());
+  EXPECT_NE(fresh, tok);
+  EXPECT_EQ(server_->get("/api/v1/passes/" + fresh, token("gw1")).status, 200);
+}
+
+TEST_P(MovementApi, ThePassQrCodeIsAnSvgOfItsUrl) {
+  const auto resident = token("resident");
+  auto svg = server_->get("/api/v1/me/pass.svg", resident);
+  ASSERT_EQ(svg.status, 200) << svg.body;
+  EXPECT_EQ(svg.headers["content-type"].rfind("image/svg+xml", 0), 0u);
+  EXPECT_TRUE(svg.body.starts_with("<?xml") || svg.body.starts_with("<svg")) << svg.body.substr(0, 80);
+  EXPECT_NE(svg.body.find("id=\"qr-modules\""), std::string::npos);
+  EXPECT_EQ(server_->get("/api/v1/me/pass.svg", admin_).status, 403);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MovementApi, ::testing::Values(Backend::sqlite, Backend::postgres),
                          [](const auto& info) { return testing::backend_name(info.param); });
 

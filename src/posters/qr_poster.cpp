@@ -100,19 +100,27 @@ core::Status check_text(std::string_view field, std::string_view value) {
   return {};
 }
 
-core::Status check_info(const PosterInfo& info) {
-  if (info.url.empty()) return core::invalid("url", "is required");
-  if (info.url.size() > kMaxPosterUrlBytes) {
-    return core::invalid("url", fmt::format("is longer than the {} bytes a QR code holds", kMaxPosterUrlBytes));
+// What a QR code encodes: present, within the capacity, printable UTF-8.
+core::Status check_qr_text(std::string_view field, std::string_view text) {
+  if (text.empty()) return core::invalid(std::string(field), "is required");
+  if (text.size() > kMaxPosterUrlBytes) {
+    return core::invalid(std::string(field),
+                         fmt::format("is longer than the {} bytes a QR code holds", kMaxPosterUrlBytes));
   }
+  return check_text(field, text);
+}
+
+core::Status check_info(const PosterInfo& info) {
+  if (auto ok = check_qr_text("url", info.url); !ok) return ok;
+  // clang-format off
   const std::pair<std::string_view, const std::string*> fields[] = {
       {"title", &info.title},
       {"place_name", &info.place_name},
       {"place_code", &info.place_code},
       {"area_name", &info.area_name},
-      {"url", &info.url},
       {"footer", &info.footer},
   };
+  // clang-format on
   for (const auto& [name, value] : fields) {
     if (auto ok = check_text(name, *value); !ok) return ok;
   }
@@ -132,11 +140,11 @@ struct QrcodeDeleter {
   void operator()(QRcode* code) const { QRcode_free(code); }
 };
 
-core::Result<QrMatrix> encode_qr(const std::string& text) {
+core::Result<QrMatrix> encode_qr(const std::string& text, std::string_view field = "url") {
   errno = 0;
   std::unique_ptr<QRcode, QrcodeDeleter> code(QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1));
   if (!code) {
-    if (errno == ERANGE) return core::invalid("url", "is too long for a QR code");
+    if (errno == ERANGE) return core::invalid(std::string(field), "is too long for a QR code");
     return core::fail(core::ErrorCode::internal, fmt::format("QR encoding failed (errno {})", errno));
   }
   QrMatrix m;
@@ -192,7 +200,34 @@ void append_xml_escaped(std::string& out, std::string_view s) {
 
 std::string num(double v) { return fmt::format("{:.6g}", v); }
 
+// The code's white background and its dark modules as one path, in a
+// coordinate system of one unit per module, quiet zone included.
+void append_qr_modules(std::string& out, const QrMatrix& qr) {
+  const int modules = qr.size + 2 * kQuietZone;
+  out += fmt::format("<rect width=\"{0}\" height=\"{0}\" fill=\"#ffffff\"/>\n", modules);
+  out += "<path id=\"qr-modules\" fill=\"#000000\" d=\"";
+  for_each_dark_run(qr, [&](int x, int y, int n) { out += fmt::format("M{} {}h{}v1h-{}z", x, y, n, n); });
+  out += "\"/>\n";
+}
+
 }  // namespace
+
+core::Result<std::string> render_qr_svg(std::string_view text) {
+  if (auto ok = check_qr_text("text", text); !ok) return std::unexpected(ok.error());
+  auto qr = encode_qr(std::string(text), "text");
+  if (!qr) return std::unexpected(qr.error());
+  const int modules = qr->size + 2 * kQuietZone;
+  std::string out;
+  out.reserve(4096);
+  out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{0}\" "
+      "viewBox=\"0 0 {1} {1}\" shape-rendering=\"crispEdges\">\n",
+      modules * kQrSvgPixelsPerModule, modules);
+  append_qr_modules(out, *qr);
+  out += "</svg>\n";
+  return out;
+}
 
 core::Result<std::string> render_poster_svg(const PosterInfo& info) {
   if (auto ok = check_info(info); !ok) return std::unexpected(ok.error());
@@ -229,10 +264,8 @@ core::Result<std::string> render_poster_svg(const PosterInfo& info) {
   out += fmt::format(
       "<svg x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"{2}\" viewBox=\"0 0 {3} {3}\" shape-rendering=\"crispEdges\">\n",
       num(kCenterX - kQrSide / 2), num(kQrTop), num(kQrSide), modules);
-  out += fmt::format("<rect width=\"{0}\" height=\"{0}\" fill=\"#ffffff\"/>\n", modules);
-  out += "<path id=\"qr-modules\" fill=\"#000000\" d=\"";
-  for_each_dark_run(*qr, [&](int x, int y, int n) { out += fmt::format("M{} {}h{}v1h-{}z", x, y, n, n); });
-  out += "\"/>\n</svg>\n</svg>\n";
+  append_qr_modules(out, *qr);
+  out += "</svg>\n</svg>\n";
   return out;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 
@@ -45,5 +46,16 @@ core::Result<std::string> render_poster_svg(const PosterInfo& info);
 /// the same poster. Fails like render_poster_svg on invalid input, and with
 /// internal when cairo reports an error.
 core::Result<std::string> render_poster_pdf(const PosterInfo& info);
+
+/// Pixels per module of the nominal size of render_qr_svg's document.
+inline constexpr int kQrSvgPixelsPerModule = 6;
+
+/// A standalone SVG 1.1 document (UTF-8, with XML declaration) of just the QR
+/// code of `text` (encoded byte for byte like a poster's URL), black on white
+/// with the 4-module quiet zone: viewBox one unit per module, nominal width and
+/// height kQrSvgPixelsPerModule px per module (scale it freely; edges stay
+/// crisp). Fails invalid on field "text" when `text` is empty, longer than
+/// kMaxPosterUrlBytes, not valid UTF-8 or holds a control character.
+core::Result<std::string> render_qr_svg(std::string_view text);
 
 }  // namespace firstline::posters

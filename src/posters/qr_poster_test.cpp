@@ -232,6 +232,32 @@ TEST(PosterSvg, UrlWithAmpersandIsEscapedInTextButEncodedRaw) {
   EXPECT_NE(drawn, libqrencode_modules("http://127.0.0.1:8080/m/scan?place=P7K3M9Q2&amp;lang=zh").first);
 }
 
+TEST(QrSvg, IsJustTheLibqrencodeMatrixInAWellFormedDocument) {
+  const std::string url = "http://127.0.0.1:8080/pass/AQAAAAAAAAAHAAAAAGmQ-IA2iS1uLtsZJ1fXvA8Pq2Hh";
+  auto svg = render_qr_svg(url);
+  ASSERT_TRUE(svg) << svg.error().message;
+  EXPECT_TRUE(svg->starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
+  EXPECT_EQ(xml_structure_problem(*svg), "");
+  EXPECT_EQ(count(*svg, "<svg "), 1u);
+  EXPECT_EQ(svg->find("<text"), std::string::npos);  // the code only, no poster texts
+  const auto [expected, side] = libqrencode_modules(url);
+  const auto [drawn, drawn_side] = svg_modules(*svg);
+  EXPECT_EQ(drawn_side, side);
+  EXPECT_EQ(drawn, expected);
+  const std::string px = std::to_string(side * kQrSvgPixelsPerModule);
+  EXPECT_NE(svg->find("width=\"" + px + "\" height=\"" + px + "\""), std::string::npos);
+}
+
+TEST(QrSvg, RefusesEmptyOversizedAndControlTextOnFieldText) {
+  for (const std::string& bad :
+       {std::string(), std::string(kMaxPosterUrlBytes + 1, 'a'), std::string("a\nb"), std::string("\xff\xfe")}) {
+    auto svg = render_qr_svg(bad);
+    ASSERT_FALSE(svg) << bad;
+    EXPECT_EQ(svg.error().code, core::ErrorCode::invalid);
+    EXPECT_EQ(svg.error().field, "text");
+  }
+}
+
 TEST(PosterSvg, LeavesOffEmptyTexts) {
   PosterInfo info;
   info.url = "http://127.0.0.1:8080/m/scan?place=P7K3M9Q2";

@@ -22,6 +22,8 @@ export const router = createRouter({
     { path: '/flows', name: 'flows', component: () => import('./pages/FlowsPage.vue') },
     { path: '/screening', name: 'screening', component: () => import('./pages/ScreeningPage.vue') },
     { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue') },
+    // What a resident's personal QR code opens (<public-url>/pass/<token>).
+    { path: '/pass/:token', name: 'pass', component: () => import('./pages/PassPage.vue') },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
   ],
 })
