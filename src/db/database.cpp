@@ -33,6 +33,11 @@ double as_double(const Value& v) {
   return 0.0;
 }
 
+std::optional<double> as_opt_double(const Value& v) {
+  if (is_null(v)) return std::nullopt;
+  return as_double(v);
+}
+
 std::string as_text(const Value& v) {
   if (auto* s = std::get_if<std::string>(&v)) return *s;
   if (auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);

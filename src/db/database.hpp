@@ -44,6 +44,7 @@ bool is_null(const Value& v);
 std::int64_t as_int(const Value& v);
 std::optional<std::int64_t> as_opt_int(const Value& v);
 double as_double(const Value& v);
+std::optional<double> as_opt_double(const Value& v);
 /// Text value; integers and reals are formatted; NULL → "".
 std::string as_text(const Value& v);
 std::optional<std::string> as_opt_text(const Value& v);

@@ -11,11 +11,6 @@ namespace {
 constexpr const char* kPlaceCols =
     "id, area_id, name, kind, code, address, opening_hours, capacity, latitude, longitude, created_at, updated_at";
 
-std::optional<double> opt_double(const db::Value& v) {
-  if (db::is_null(v)) return std::nullopt;
-  return db::as_double(v);
-}
-
 Place place_from(const std::vector<db::Value>& r) {
   Place p;
   p.id = db::as_int(r[0]);
@@ -26,8 +21,8 @@ Place place_from(const std::vector<db::Value>& r) {
   p.address = db::as_opt_text(r[5]);
   p.opening_hours = db::as_opt_text(r[6]);
   p.capacity = db::as_opt_int(r[7]);
-  p.latitude = opt_double(r[8]);
-  p.longitude = opt_double(r[9]);
+  p.latitude = db::as_opt_double(r[8]);
+  p.longitude = db::as_opt_double(r[9]);
   p.created_at = db::as_int(r[10]);
   p.updated_at = db::as_int(r[11]);
   return p;
@@ -280,7 +275,7 @@ std::vector<Scan> MovementStore::list_scans(db::Connection& conn, const ScanQuer
     s.visitor_id = db::as_opt_int(r[4]);
     s.ts = db::as_int(r[5]);
     s.direction = db::as_int(r[6]) == 1 ? Direction::in : Direction::out;
-    s.temperature = opt_double(r[7]);
+    s.temperature = db::as_opt_double(r[7]);
     s.place_area_id = db::as_int(r[8]);
     s.home_area_id = db::as_opt_int(r[9]);
     s.source = db::as_text(r[10]);

@@ -18,11 +18,6 @@ constexpr const char* kResidentCols =
     "id, area_id, household_id, name, document_type, id_number, phone, birth_date, sex, relation, tags, verified_at, "
     "created_at, updated_at";
 
-std::optional<double> opt_double(const db::Value& v) {
-  if (db::is_null(v)) return std::nullopt;
-  return db::as_double(v);
-}
-
 Building building_from(const std::vector<db::Value>& r) {
   Building b;
   b.id = db::as_int(r[0]);
@@ -31,8 +26,8 @@ Building building_from(const std::vector<db::Value>& r) {
   b.address = db::as_text(r[3]);
   b.kind = db::as_text(r[4]);
   b.floors = db::as_opt_int(r[5]);
-  b.latitude = opt_double(r[6]);
-  b.longitude = opt_double(r[7]);
+  b.latitude = db::as_opt_double(r[6]);
+  b.longitude = db::as_opt_double(r[7]);
   b.created_at = db::as_int(r[8]);
   b.updated_at = db::as_int(r[9]);
   return b;
