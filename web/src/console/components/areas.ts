@@ -4,6 +4,7 @@
 // district: the roots are the areas whose parent is not visible.
 import { reactive } from 'vue'
 import { api, type Area, type Level, type Page } from '../../shared/api'
+import { errorText } from '../../shared/errors'
 import { session } from '../../shared/session'
 
 export const LEVELS: Level[] = ['district', 'street', 'community', 'grid']
@@ -83,7 +84,7 @@ export function loadAreas(force = false): Promise<void> {
   areas.error = null
   inflight = fetchAll()
     .catch((e) => {
-      areas.error = (e as Error).message
+      areas.error = errorText(e)
     })
     .finally(() => {
       areas.loading = false

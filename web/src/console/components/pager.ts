@@ -3,6 +3,7 @@
 // a district with a million residents pages as cheaply as a grid.
 import { ref, shallowRef, type Ref } from 'vue'
 import { ApiError, type Page } from '../../shared/api'
+import { errorText } from '../../shared/errors'
 
 export interface Pager<T> {
   items: Ref<T[]>
@@ -44,9 +45,9 @@ export function usePager<T>(fetchPage: (cursor: string | null) => Promise<Page<T
     } catch (e) {
       if (mine !== generation) return
       errorField.value = e instanceof ApiError ? e.field ?? null : null
-      if (cursor) moreError.value = (e as Error).message
+      if (cursor) moreError.value = errorText(e)
       else {
-        error.value = (e as Error).message
+        error.value = errorText(e)
         items.value = []
         next.value = null
       }
