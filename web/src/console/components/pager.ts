@@ -77,3 +77,8 @@ export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms = 300) {
     t = setTimeout(() => fn(...a), ms)
   }
 }
+
+/** A route query value as text ('' when absent or repeated). */
+export const queryText = (v: unknown): string => (typeof v === 'string' ? v : '')
+/** A route query value as a positive integer id, or null. */
+export const queryId = (v: unknown): number | null => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null)
