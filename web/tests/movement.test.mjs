@@ -190,6 +190,8 @@ test('grid1 sets the follow-up and closes a screening item raised by a risk area
   const page = await env.page()
   await env.login(page, 'grid1')
   await page.locator('[data-test="nav-screening"]').click()
+  await page.waitForURL((u) => u.pathname === '/screening')
+  await page.locator('[data-test="screening-item"], [data-test="screening-empty"], [data-test="screening-forbidden"]').first().waitFor()
   const card = page.locator(`[data-test="screening-item"][data-item-id="${item.id}"]`)
   await card.waitFor()
   assert.equal((await card.locator('[data-test="screening-person"]').innerText()).trim(), resident.name)

@@ -210,6 +210,9 @@ export async function login(env, page, user, { portal = false, password = PASSWO
   await form.locator('input[name="password"]').fill(password)
   await form.locator('button[type="submit"]').click()
   await page.locator('[data-test="who"]').waitFor({ state: 'attached' })
+  // The login page then routes on (to ?next or the map); wait for it, so a
+  // test's next click is not overtaken by that redirect.
+  await page.waitForURL((u) => u.pathname !== '/login')
 }
 
 /** Screenshot to <repo>/build/screenshots/<name>.png. */
