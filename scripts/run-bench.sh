@@ -43,6 +43,12 @@ if [ -x "$build_dir/bench_scans" ]; then
   "$build_dir/bench_scans" --benchmark_format=console "$@" || status=1
 fi
 
+if [ -x "$build_dir/bench_tracing" ]; then
+  echo
+  echo "== bench_tracing =="
+  "$build_dir/bench_tracing" || status=1
+fi
+
 if [ -f bench/load.sh ]; then
   echo
   echo "== HTTP load (bench/load.sh, wrk) =="

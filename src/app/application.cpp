@@ -9,6 +9,7 @@
 #include "audit/audit_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "db/migrations.hpp"
+#include "health/health_routes.hpp"
 #include "movement/movement_routes.hpp"
 #include "people/people_routes.hpp"
 #include "transfer/transfer_routes.hpp"
@@ -29,6 +30,8 @@ Application::Application(AppOptions options, const core::Clock& clock)
   auth_ = std::make_unique<auth::AuthService>(*db_, clock_, options_.auth);
   importer_ = std::make_unique<transfer::RegistryImporter>(*db_, clock_);
   movement_ = std::make_unique<movement::MovementService>(*db_, clock_, options_.movement, &hub_);
+  options_.health.utc_offset_minutes = options_.movement.utc_offset_minutes;
+  health_ = std::make_unique<health::HealthService>(*db_, clock_, options_.health, &hub_);
 
   router_.set_metrics(&metrics_);
   router_.set_authenticator([this](std::string_view token) { return auth_->authenticate(token); });
@@ -54,6 +57,7 @@ Application::Application(AppOptions options, const core::Clock& clock)
   transfer::add_transfer_routes(router_, *importer_, *db_);
   audit::add_audit_routes(router_, *db_);
   movement::add_movement_routes(router_, *movement_);
+  health::add_health_routes(router_, *health_);
 }
 
 void Application::add_system_routes() {
@@ -97,22 +101,25 @@ void Application::add_system_routes() {
         auto who = auth_->authenticate(token);
         if (!who) return http::error_response(who.error());
         auto topic = req.query_param("topic").value_or("");
-        if (topic != "areas" && topic != "residents" && topic != "occupancy") {
-          return http::error_response({core::ErrorCode::invalid, "topic must be areas, residents or occupancy", "topic"});
+        if (topic != "areas" && topic != "residents" && topic != "occupancy" && topic != "health") {
+          return http::error_response(
+              {core::ErrorCode::invalid, "topic must be areas, residents, occupancy or health", "topic"});
         }
-        const auto needed = topic == "residents" ? core::Permission::read_registry : core::Permission::read_areas;
+        const auto needed = topic == "residents" ? core::Permission::read_registry
+                            : topic == "health"  ? core::Permission::read_health
+                                                 : core::Permission::read_areas;
         if (!who->has(needed)) {
           return http::error_response({core::ErrorCode::forbidden, "your roles do not allow these live updates"});
         }
         http::Response r;
         r.event_topic = topic;
-        if (topic == "residents") {
-          // Each subscriber sees only residents of areas in its scope.
-          r.event_filter = [principal = *who](const std::string& data) {
+        if (topic == "residents" || topic == "health") {
+          // Each subscriber sees only events of areas in its scope.
+          r.event_filter = [principal = *who, needed](const std::string& data) {
             boost::system::error_code ec;
             auto v = boost::json::parse(data, ec);
             if (ec || !v.is_object() || !v.as_object().contains("path")) return false;
-            return principal.covers(core::Permission::read_registry, std::string(v.at("path").as_string()));
+            return principal.covers(needed, std::string(v.at("path").as_string()));
           };
         }
         return r;

@@ -14,6 +14,7 @@
 #include "db/database.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "health/health_service.hpp"
 #include "movement/movement_service.hpp"
 #include "people/people_service.hpp"
 #include "transfer/registry_import.hpp"
@@ -26,6 +27,7 @@ struct AppOptions {
   auth::AuthOptions auth;
   std::size_t max_connections = 8;
   movement::MovementOptions movement;
+  health::HealthOptions health;
 };
 
 class Application {
@@ -42,6 +44,7 @@ class Application {
   auth::AuthService& auth() { return *auth_; }
   transfer::RegistryImporter& importer() { return *importer_; }
   movement::MovementService& movement() { return *movement_; }
+  health::HealthService& health() { return *health_; }
   http::Metrics& metrics() { return metrics_; }
 
  private:
@@ -58,6 +61,7 @@ class Application {
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<transfer::RegistryImporter> importer_;
   std::unique_ptr<movement::MovementService> movement_;
+  std::unique_ptr<health::HealthService> health_;
 };
 
 }  // namespace firstline::app

@@ -224,6 +224,122 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )SQL"},
+      {5, "health reports, statuses, alerts, missed-report flags and contact tracing runs", R"SQL(
+-- One report per person, local date and slot (slot 2: the afternoon report of
+-- people who report twice a day). An amendment keeps the old values in
+-- health_report_history.
+CREATE TABLE health_reports (
+  id {{pk}},
+  person_id BIGINT NOT NULL REFERENCES residents(id),
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  date TEXT NOT NULL,
+  slot INTEGER NOT NULL,
+  temperature DOUBLE PRECISION,
+  symptoms TEXT NOT NULL DEFAULT '',
+  test_result TEXT NOT NULL,
+  test_date TEXT,
+  note TEXT,
+  unwell INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
+  reported_by BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  amendments INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX health_reports_person_day ON health_reports(person_id, date, slot);
+CREATE INDEX health_reports_area_day ON health_reports(area_id, date);
+CREATE INDEX health_reports_day ON health_reports(date, person_id);
+
+CREATE TABLE health_report_history (
+  id {{pk}},
+  report_id BIGINT NOT NULL REFERENCES health_reports(id),
+  temperature DOUBLE PRECISION,
+  symptoms TEXT NOT NULL,
+  test_result TEXT NOT NULL,
+  test_date TEXT,
+  note TEXT,
+  source TEXT NOT NULL,
+  reported_by BIGINT,
+  reported_at BIGINT NOT NULL,
+  changed_at BIGINT NOT NULL
+);
+CREATE INDEX health_report_history_report ON health_report_history(report_id);
+
+-- Status periods; the current one has no ends_at. No row: "normal".
+CREATE TABLE health_statuses (
+  id {{pk}},
+  person_id BIGINT NOT NULL REFERENCES residents(id),
+  status TEXT NOT NULL,
+  starts_at BIGINT NOT NULL,
+  ends_at BIGINT,
+  planned_end TEXT,
+  reason TEXT NOT NULL,
+  set_by BIGINT,
+  set_at BIGINT NOT NULL,
+  run_id BIGINT
+);
+CREATE INDEX health_statuses_person ON health_statuses(person_id, starts_at);
+CREATE UNIQUE INDEX health_statuses_current ON health_statuses(person_id) WHERE ends_at IS NULL;
+
+CREATE TABLE health_alerts (
+  id {{pk}},
+  person_id BIGINT NOT NULL REFERENCES residents(id),
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  report_id BIGINT NOT NULL REFERENCES health_reports(id),
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  handled_by BIGINT,
+  handled_at BIGINT,
+  note TEXT
+);
+CREATE UNIQUE INDEX health_alerts_report_kind ON health_alerts(report_id, kind);
+CREATE INDEX health_alerts_area_status ON health_alerts(area_id, status, id);
+
+-- A grid whose expected reports were missing at the deadline hour.
+CREATE TABLE health_missed_flags (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  date TEXT NOT NULL,
+  expected INTEGER NOT NULL,
+  missing INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX health_missed_flags_area_day ON health_missed_flags(area_id, date);
+CREATE INDEX health_missed_flags_day ON health_missed_flags(date);
+
+CREATE TABLE tracing_runs (
+  id {{pk}},
+  person_id BIGINT NOT NULL REFERENCES residents(id),
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  onset_date TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  window_start BIGINT NOT NULL,
+  window_end BIGINT,
+  case_stays TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by BIGINT
+);
+CREATE INDEX tracing_runs_person ON tracing_runs(person_id);
+
+-- area_id: the contact's home grid (a visitor: the grid of the first place
+-- of exposure); viewers see the contacts inside their scope.
+CREATE TABLE tracing_contacts (
+  id {{pk}},
+  run_id BIGINT NOT NULL REFERENCES tracing_runs(id),
+  person_id BIGINT,
+  visitor_id BIGINT,
+  area_id BIGINT,
+  degree TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  via_person_id BIGINT,
+  exposure BIGINT NOT NULL,
+  evidence TEXT NOT NULL
+);
+CREATE INDEX tracing_contacts_run ON tracing_contacts(run_id, id);
+CREATE INDEX tracing_contacts_person ON tracing_contacts(person_id);
+)SQL"},
   };
   return migrations;
 }

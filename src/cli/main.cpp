@@ -27,6 +27,7 @@ struct ServeFlags {
   std::size_t body_limit_mb = 64;
   std::string public_url;  // default http://HOST:PORT
   int retention_days = 28;
+  int report_deadline_hour = 10;
 };
 
 void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
@@ -40,6 +41,10 @@ void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
   cmd->add_option("--retention-days", f.retention_days, "days movement records (scans) are kept")
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
+  cmd->add_option("--report-deadline-hour", f.report_deadline_hour,
+                  "local hour by which daily health reports are due; grids still missing some are flagged")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 23));
 }
 
 fs::path default_web_root() {
@@ -65,6 +70,7 @@ int serve(app::Application& application, const ServeFlags& f) {
   http::Server server(options, application.router(), application.hub());
   server.listen();
   application.movement().start_scheduler();
+  application.health().start_scheduler();
   std::cout << "firstline is serving on http://" << f.host << ":" << server.port() << "/" << std::endl;
   server.run();
   spdlog::info("stopped");
@@ -77,6 +83,7 @@ app::AppOptions app_options(const std::string& db, const std::string& web, const
   o.web_root = web.empty() ? default_web_root() : fs::path(web);
   if (serve) {
     o.movement.retention_days = serve->retention_days;
+    o.health.deadline_hour = serve->report_deadline_hour;
     o.movement.public_url = serve->public_url.empty()
                                 ? "http://" + serve->host + ":" + std::to_string(serve->port)
                                 : serve->public_url;

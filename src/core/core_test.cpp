@@ -465,12 +465,21 @@ TEST(RoleTable, SpotChecks) {
   EXPECT_TRUE(role_allows(Role::community_staff, Permission::see_personal_data));
   EXPECT_FALSE(role_allows(Role::volunteer, Permission::read_registry));
   EXPECT_TRUE(role_allows(Role::expert, Permission::read_areas));
+  // Health: grid workers record and read but do not start tracing runs;
+  // an epidemiologist (expert) reads and traces but records nothing.
+  EXPECT_TRUE(role_allows(Role::grid_worker, Permission::write_health));
+  EXPECT_FALSE(role_allows(Role::grid_worker, Permission::trace_contacts));
+  EXPECT_TRUE(role_allows(Role::expert, Permission::trace_contacts));
+  EXPECT_FALSE(role_allows(Role::expert, Permission::write_health));
+  EXPECT_FALSE(role_allows(Role::volunteer, Permission::read_health));
+  EXPECT_FALSE(role_allows(Role::resident, Permission::read_health));
   EXPECT_FALSE(role_allows(Role::resident, Permission::read_registry));
   EXPECT_FALSE(role_allows(Role::resident, Permission::write_registry));
   EXPECT_FALSE(role_allows(Role::resident, Permission::see_personal_data));
   for (auto p : {Permission::read_areas, Permission::write_areas, Permission::read_registry,
                  Permission::write_registry, Permission::see_personal_data, Permission::manage_users,
-                 Permission::read_audit}) {
+                 Permission::read_audit, Permission::read_health, Permission::write_health,
+                 Permission::trace_contacts}) {
     EXPECT_TRUE(role_allows(Role::admin, p));
   }
 }

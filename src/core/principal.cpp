@@ -42,19 +42,23 @@ bool role_allows(Role role, Permission p) {
     case Role::admin:
       return true;
     case Role::district_official:
-      return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::read_audit;
+      return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::read_audit ||
+             p == P::read_health || p == P::trace_contacts;
     case Role::street_official:
-      return p == P::read_areas || p == P::write_areas || p == P::read_registry;
+      return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::read_health ||
+             p == P::trace_contacts;
     case Role::community_staff:
       return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::write_registry ||
-             p == P::see_personal_data;
+             p == P::see_personal_data || p == P::read_health || p == P::write_health || p == P::trace_contacts;
     case Role::grid_worker:
-      return p == P::read_areas || p == P::read_registry || p == P::write_registry || p == P::see_personal_data;
+      return p == P::read_areas || p == P::read_registry || p == P::write_registry || p == P::see_personal_data ||
+             p == P::read_health || p == P::write_health;
+    case Role::expert:  // e.g. the district's epidemiologist: the whole chain of a case
+      return p == P::read_areas || p == P::read_health || p == P::trace_contacts;
     case Role::property_company:
     case Role::social_org:
     case Role::enterprise:
     case Role::volunteer:
-    case Role::expert:
       return p == P::read_areas;
     case Role::resident:
       return false;  // residents reach only their own household, checked separately

@@ -38,6 +38,9 @@ enum class Permission {
   see_personal_data,   // unmasked identity numbers and phones (each read audited)
   manage_users,        // create users and grant roles
   read_audit,          // read the audit log
+  read_health,         // health reports, statuses, alerts and tracing results of people in scope
+  write_health,        // record reports for others, set statuses, handle alerts
+  trace_contacts,      // start contact tracing runs and turn contacts into observation tasks
 };
 
 /// The fixed permission table of a role (docs/API.md lists it).
