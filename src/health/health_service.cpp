@@ -510,6 +510,8 @@ core::Result<core::Page<Alert>> HealthService::alerts(const core::Principal& who
     rows.resize(static_cast<std::size_t>(limit));
     page.next = std::to_string(rows.back().id);
   }
+  audit::record(*conn, who, clock_.now(), "read_health", "health_alert", std::nullopt, area_id,
+                fmt::format("{} alerts", rows.size()));
   page.items = std::move(rows);
   return page;
 }
@@ -757,6 +759,8 @@ core::Result<core::Page<TracingRun>> HealthService::list_runs(const core::Princi
     r.secondary = full->secondary;
     r.general = full->general;
   }
+  audit::record(*conn, who, clock_.now(), "read_health", "tracing_run", std::nullopt, std::nullopt,
+                fmt::format("{} runs", rows.size()));
   page.items = std::move(rows);
   return page;
 }

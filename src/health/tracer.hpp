@@ -83,8 +83,9 @@ class MovementSource {
   virtual std::vector<ScanEvent> place_scans(const std::vector<PlaceWindow>& windows) = 0;
   /// Household members of each person (not the person itself); visitors have none.
   virtual std::map<Subject, std::vector<Subject>> household_members(const std::vector<Subject>& persons) = 0;
-  /// When each subject was isolated (first home_quarantine, centralized_isolation
-  /// or confirmed period starting at or after `since`), if ever.
+  /// When each subject was isolated: the earliest moment at or after `since`
+  /// inside a home_quarantine, centralized_isolation or confirmed period (a
+  /// period still running at `since` gives `since`), if ever.
   virtual std::map<Subject, core::Millis> isolated_at(const std::vector<Subject>& subjects, core::Millis since) = 0;
 };
 

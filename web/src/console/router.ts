@@ -21,6 +21,10 @@ export const router = createRouter({
     { path: '/places/:id(\\d+)', name: 'place', component: () => import('./pages/PlaceDetailPage.vue') },
     { path: '/flows', name: 'flows', component: () => import('./pages/FlowsPage.vue') },
     { path: '/screening', name: 'screening', component: () => import('./pages/ScreeningPage.vue') },
+    { path: '/health', name: 'health', component: () => import('./pages/HealthDailyPage.vue') },
+    { path: '/health/people/:id(\\d+)', name: 'health-person', component: () => import('./pages/HealthPersonPage.vue') },
+    { path: '/tracing', name: 'tracing', component: () => import('./pages/TracingPage.vue') },
+    { path: '/tracing/:id(\\d+)', name: 'tracing-run', component: () => import('./pages/TracingRunPage.vue') },
     { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue') },
     // What a resident's personal QR code opens (<public-url>/pass/<token>).
     { path: '/pass/:token', name: 'pass', component: () => import('./pages/PassPage.vue') },
