@@ -14,7 +14,7 @@
 // and the scan indexes built afterwards.
 //
 // Reported per backend: p50 / p99 / max latency of trace() over
-// FIRSTLINE_BENCH_CASES random cases (default 200) — each a resident with at
+// FIRSTLINE_BENCH_CASES random cases (default 200; after 5 unmeasured warm-up traces) — each a resident with at
 // least one visit, onset 3 days before the end of the data — the mean number
 // of contacts, the statements per trace, the scan events read per trace and
 // their memory, peak RSS; then the SQL baseline on the first few cases, its
@@ -113,17 +113,25 @@ std::vector<std::int64_t> generate(db::Database& database, const Scale& scale) {
     BulkInsert residents(*conn,
                          "INSERT INTO residents (id, area_id, household_id, name, document_type, created_at, updated_at)",
                          7, 500);
-    std::int64_t person = 0, household = 0;
-    while (person < scale.people) {
-      ++household;
-      households.add({household, std::int64_t{1}, "h" + std::to_string(household), now, now});
-      const int size = 1 + static_cast<int>(rng() % 4);
-      for (int i = 0; i < size && person < scale.people; ++i) {
-        ++person;
-        residents.add({person, std::int64_t{1}, household, "p" + std::to_string(person), std::string("other"), now, now});
-      }
+    // Households first (residents refer to them), then their members.
+    std::vector<int> sizes;
+    for (long left = scale.people; left > 0;) {
+      const int size = static_cast<int>(std::min<long>(left, 1 + static_cast<long>(rng() % 4)));
+      sizes.push_back(size);
+      left -= size;
+    }
+    for (std::int64_t h = 1; h <= static_cast<std::int64_t>(sizes.size()); ++h) {
+      households.add({h, std::int64_t{1}, "h" + std::to_string(h), now, now});
     }
     households.flush();
+    std::int64_t person = 0;
+    for (std::size_t h = 0; h < sizes.size(); ++h) {
+      for (int i = 0; i < sizes[h]; ++i) {
+        ++person;
+        residents.add({person, std::int64_t{1}, static_cast<std::int64_t>(h + 1), "p" + std::to_string(person),
+                       std::string("other"), now, now});
+      }
+    }
     residents.flush();
     BulkInsert places(*conn,
                       "INSERT INTO places (id, area_id, name, kind, code, created_at, updated_at)", 7, 500);
@@ -283,6 +291,11 @@ void run_backend(const std::string& name, const std::string& url, const Scale& s
   int statements = 0;
   std::vector<health::TracingResult> results;
   const std::vector<std::string> kinds = {"shop", "market", "clinic", "pharmacy", "office", "school", "transport", "other"};
+  // Warm-up (not measured): prepared statements and the first index pages.
+  for (int i = 0; i < 5; ++i) {
+    health::SqlMovementSource sql(*conn, kinds);
+    health::trace(sql, visited[rng() % visited.size()], onset, rules);
+  }
   for (auto p : sample) {
     health::SqlMovementSource sql(*conn, kinds);
     CountingSource source(sql);
