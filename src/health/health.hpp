@@ -178,6 +178,7 @@ struct Completeness {
   std::int64_t expected = 0, reported = 0;
   double rate = 0;
   std::vector<AreaCompleteness> children;
+  std::vector<AreaCompleteness> grids;  // every grid of the subtree (name, code and level left empty)
 };
 
 struct MissedFlag {

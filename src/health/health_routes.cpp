@@ -352,7 +352,16 @@ void add_health_routes(http::Router& router, HealthService& s) {
                                       {"rate", std::round(a.rate * 1000) / 1000},
                                       {"flagged", a.flagged}});
     }
+    json::array grids;
+    for (const auto& g : c->grids) {
+      grids.push_back(json::object{{"area_id", g.area_id},
+                                   {"expected", g.expected},
+                                   {"reported", g.reported},
+                                   {"rate", std::round(g.rate * 1000) / 1000},
+                                   {"flagged", g.flagged}});
+    }
     return http::json_response(json::object{{"area_id", c->area_id},
+                                            {"grids", std::move(grids)},
                                             {"date", c->date},
                                             {"expected", c->expected},
                                             {"reported", c->reported},

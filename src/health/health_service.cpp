@@ -463,6 +463,14 @@ core::Result<Completeness> HealthService::completeness(const core::Principal& wh
   for (const auto& g : grids) {
     c.expected += g.expected;
     c.reported += g.reported;
+    AreaCompleteness ac;
+    ac.area_id = g.area_id;
+    ac.level = "grid";
+    ac.expected = g.expected;
+    ac.reported = g.reported;
+    ac.rate = g.expected ? static_cast<double>(g.reported) / static_cast<double>(g.expected) : 1.0;
+    ac.flagged = flagged.contains(g.area_id);
+    c.grids.push_back(std::move(ac));
   }
   c.rate = c.expected ? static_cast<double>(c.reported) / static_cast<double>(c.expected) : 1.0;
   return c;

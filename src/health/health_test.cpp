@@ -251,6 +251,10 @@ TEST_P(HealthApi, TheDailyViewListsWhoIsMissingAndWhoIsUnwell) {
   ASSERT_EQ(c.at("children").as_array().size(), 2u);
   EXPECT_EQ(c.at("children").at(0).at("area_id").as_int64(), seed_.g1);
   EXPECT_EQ(c.at("children").at(0).at("reported").as_int64(), 2);
+  ASSERT_EQ(c.at("grids").as_array().size(), 2u);  // every grid, for the map
+  for (const auto& g : c.at("grids").as_array()) {
+    if (g.at("area_id").as_int64() == seed_.g1) EXPECT_DOUBLE_EQ(g.at("rate").as_double(), 0.667);
+  }
 }
 
 TEST_P(HealthApi, GridsMissingReportsAreFlaggedAtTheDeadlineHourOnFakeTime) {
