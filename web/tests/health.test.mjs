@@ -313,3 +313,66 @@ test('at 390x844 the resident sends today\'s health report, sees a field error f
   assert.deepEqual(page.errors, [])
   await page.context().close()
 })
+
+test('community staff colour the map by today\'s health reports: every grid shows the API\'s rate; a volunteer has no such choice', async () => {
+  const page = await env.page()
+  await env.login(page, 'community')
+  await page.goto(env.url('/map'))
+  await page.locator('[data-test="grid-item"]').first().waitFor()
+  assert.equal(await page.locator('[data-test="map-legend"]').getAttribute('data-layer'), 'verified', 'verification is the default')
+  await page.locator('[data-test="map-layer-health"]').click()
+  await page.waitForURL((u) => u.searchParams.get('layer') === 'health')
+  await page.locator('[data-test="map-legend"][data-health-state="ready"]').waitFor()
+
+  const community = (await env.api('community', 'GET', '/api/v1/me')).roles[0].area_id
+  const comp = await env.api('community', 'GET', `/api/v1/health/completeness?area_id=${community}`)
+  assert.ok(Array.isArray(comp.grids) && comp.grids.length > 0, 'the answer lists the grids')
+  const colour = (rate) => (rate >= 0.95 ? '#2e7d32' : rate >= 0.8 ? '#f9a825' : '#c62828')
+  let compared = 0
+  for (const g of comp.grids) {
+    const poly = page.locator(`path[data-grid-id="${g.area_id}"]`)
+    if (!(await poly.count())) continue // a grid without a boundary is only in the list
+    assert.equal(Number(await poly.getAttribute('data-rate')), g.rate, `rate of grid ${g.area_id}`)
+    assert.equal(await poly.getAttribute('fill'), colour(g.rate), `fill of grid ${g.area_id} at ${g.rate}`)
+    assert.equal(await poly.getAttribute('data-flagged'), String(g.flagged))
+    if (g.flagged) assert.equal(await poly.getAttribute('stroke'), '#ef6c00')
+    compared++
+  }
+  assert.ok(compared > 0, 'at least one grid polygon compared')
+  assert.equal(Number(await page.locator('[data-test="legend-health-total"]').getAttribute('data-rate')), comp.rate)
+
+  // The selected grid's figures include its completeness.
+  const entry = comp.grids.find((g) => g.area_id === grid.id)
+  await page.locator(`[data-test="grid-item"][data-grid-id="${grid.id}"]`).click()
+  const figure = page.locator(`[data-test="grid-panel"][data-area-id="${grid.id}"] [data-test="panel-health"][data-rate]`)
+  await figure.waitFor()
+  assert.equal(Number(await figure.getAttribute('data-rate')), entry.rate)
+  assert.match(await figure.locator('[data-test="panel-health-rate"]').innerText(), /%$/)
+  await settled(page)
+  await env.shot(page, 'map-health')
+
+  // The choice is kept in the address.
+  await page.reload()
+  await page.locator('[data-test="map-legend"][data-layer="health"][data-health-state="ready"]').waitFor()
+  assert.equal(await page.locator('[data-test="map-layer"]').getAttribute('data-layer'), 'health')
+
+  // A failed fetch shows a note and leaves the grids grey.
+  await page.route('**/api/v1/health/completeness*', (r) => r.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"boom"}}' }))
+  await page.locator('[data-test="map-refresh"]').click()
+  await page.locator('[data-test="map-legend"][data-health-state="error"] [data-test="legend-health-error"]').waitFor()
+  const first = page.locator(`path[data-grid-id="${comp.grids[0].area_id}"]`)
+  assert.equal(await first.getAttribute('fill'), '#90a4ae')
+  assert.equal(await first.getAttribute('data-band'), 'none')
+  await page.unroute('**/api/v1/health/completeness*')
+  assert.deepEqual(page.errors, [])
+  await page.context().close()
+
+  // Without read_health the choice is not offered, even with ?layer=health.
+  const other = await env.page()
+  await env.login(other, 'volunteer')
+  await other.goto(env.url('/map?layer=health'))
+  await other.locator('[data-test="map-legend"]').waitFor()
+  assert.equal(await other.locator('[data-test="map-layer"]').count(), 0)
+  assert.equal(await other.locator('[data-test="map-legend"]').getAttribute('data-layer'), 'verified')
+  await other.context().close()
+})

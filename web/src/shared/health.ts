@@ -188,6 +188,15 @@ export interface Completeness {
   reported: number
   rate: number
   children: CompletenessChild[]
+  /** Every grid of the subtree that has residents (for colouring the map). */
+  grids?: GridCompleteness[]
+}
+export interface GridCompleteness {
+  area_id: number
+  expected: number
+  reported: number
+  rate: number
+  flagged: boolean
 }
 export interface MissingFlag {
   id: number

@@ -4,6 +4,8 @@ import { hasRole } from '../../shared/session'
 export const canWriteRegistry = () => hasRole('admin', 'community_staff', 'grid_worker')
 export const canSeePersonal = () => hasRole('admin', 'community_staff', 'grid_worker')
 export const canWriteAreas = () => hasRole('admin', 'district_official', 'street_official', 'community_staff')
+export const canReadHealth = () =>
+  hasRole('admin', 'district_official', 'street_official', 'community_staff', 'grid_worker', 'expert')
 
 export const TAGS = [
   'elderly_alone', 'elderly', 'disabled', 'chronic_illness', 'pregnant', 'child',
