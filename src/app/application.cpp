@@ -9,10 +9,12 @@
 #include "audit/audit_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "db/migrations.hpp"
+#include "epi/epi_routes.hpp"
 #include "health/health_routes.hpp"
 #include "movement/movement_routes.hpp"
 #include "people/people_routes.hpp"
 #include "transfer/transfer_routes.hpp"
+#include "warnings/warning_routes.hpp"
 
 namespace firstline::app {
 
@@ -32,6 +34,9 @@ Application::Application(AppOptions options, const core::Clock& clock)
   movement_ = std::make_unique<movement::MovementService>(*db_, clock_, options_.movement, &hub_);
   options_.health.utc_offset_minutes = options_.movement.utc_offset_minutes;
   health_ = std::make_unique<health::HealthService>(*db_, clock_, options_.health, &hub_);
+  options_.warnings.utc_offset_minutes = options_.movement.utc_offset_minutes;
+  options_.warnings.public_url = options_.movement.public_url;
+  warnings_ = std::make_unique<warnings::WarningService>(*db_, clock_, options_.warnings, &hub_);
 
   router_.set_metrics(&metrics_);
   router_.set_authenticator([this](std::string_view token) { return auth_->authenticate(token); });
@@ -58,6 +63,8 @@ Application::Application(AppOptions options, const core::Clock& clock)
   audit::add_audit_routes(router_, *db_);
   movement::add_movement_routes(router_, *movement_);
   health::add_health_routes(router_, *health_);
+  warnings::add_warning_routes(router_, *warnings_);
+  epi::add_epi_routes(router_);
 }
 
 void Application::add_system_routes() {
@@ -101,9 +108,10 @@ void Application::add_system_routes() {
         auto who = auth_->authenticate(token);
         if (!who) return http::error_response(who.error());
         auto topic = req.query_param("topic").value_or("");
-        if (topic != "areas" && topic != "residents" && topic != "occupancy" && topic != "health") {
+        if (topic != "areas" && topic != "residents" && topic != "occupancy" && topic != "health" &&
+            topic != "warnings") {
           return http::error_response(
-              {core::ErrorCode::invalid, "topic must be areas, residents, occupancy or health", "topic"});
+              {core::ErrorCode::invalid, "topic must be areas, residents, occupancy, health or warnings", "topic"});
         }
         const auto needed = topic == "residents" ? core::Permission::read_registry
                             : topic == "health"  ? core::Permission::read_health
@@ -113,7 +121,12 @@ void Application::add_system_routes() {
         }
         http::Response r;
         r.event_topic = topic;
-        if (topic == "residents" || topic == "health") {
+        if (topic == "warnings") {
+          // Warnings of areas the subscriber may read, including those above its grants.
+          r.event_filter = [principal = *who](const std::string& data) {
+            return warnings::event_visible(principal, data);
+          };
+        } else if (topic == "residents" || topic == "health") {
           // Each subscriber sees only events of areas in its scope.
           r.event_filter = [principal = *who, needed](const std::string& data) {
             boost::system::error_code ec;
