@@ -28,6 +28,7 @@ struct ServeFlags {
   std::string public_url;  // default http://HOST:PORT
   int retention_days = 28;
   int report_deadline_hour = 10;
+  int report_flag_below = health::kDefaultFlagBelowPercent;
 };
 
 void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
@@ -45,6 +46,10 @@ void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
                   "local hour by which daily health reports are due; grids still missing some are flagged")
       ->capture_default_str()
       ->check(CLI::Range(0, 23));
+  cmd->add_option("--report-flag-below", f.report_flag_below,
+                  "percent of expected health reports under which a grid is flagged at the deadline (100: any missing)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
 }
 
 fs::path default_web_root() {
@@ -71,6 +76,7 @@ int serve(app::Application& application, const ServeFlags& f) {
   server.listen();
   application.movement().start_scheduler();
   application.health().start_scheduler();
+  application.warnings().start_scheduler();
   std::cout << "firstline is serving on http://" << f.host << ":" << server.port() << "/" << std::endl;
   server.run();
   spdlog::info("stopped");
@@ -84,6 +90,7 @@ app::AppOptions app_options(const std::string& db, const std::string& web, const
   if (serve) {
     o.movement.retention_days = serve->retention_days;
     o.health.deadline_hour = serve->report_deadline_hour;
+    o.health.flag_below_percent = serve->report_flag_below;
     o.movement.public_url = serve->public_url.empty()
                                 ? "http://" + serve->host + ":" + std::to_string(serve->port)
                                 : serve->public_url;
@@ -204,8 +211,10 @@ int main(int argc, char** argv) {
         auto summary = demo::generate_demo(application.database(), application.auth(), clock, o);
         std::cout << "generated " << summary.areas << " areas (" << summary.grids << " grids), " << summary.buildings
                   << " buildings, " << summary.households << " households, " << summary.residents << " residents, "
-                  << summary.places << " places, " << summary.scans << " scans in "
-                  << summary.seconds << " s" << std::endl;
+                  << summary.places << " places, " << summary.scans << " scans, " << summary.health_reports
+                  << " health reports (" << summary.health_report_days << " days), " << summary.health_alerts
+                  << " health alerts, " << summary.confirmed_cases << " confirmed cases, " << summary.tracing_runs
+                  << " tracing runs in " << summary.seconds << " s" << std::endl;
         std::cout << "accounts (password " << password << "):" << std::endl;
         for (const auto& a : summary.accounts) {
           std::cout << "  " << a.username << "  " << a.role << (a.area_name.empty() ? "" : "  @ " + a.area_name)

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <optional>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -20,6 +22,10 @@
 #include "core/identity.hpp"
 #include "core/principal.hpp"
 #include "core/text.hpp"
+#include "db/sql.hpp"
+#include "health/health.hpp"
+#include "health/health_store.hpp"
+#include "health/tracer.hpp"
 #include "movement/movement.hpp"
 #include "movement/movement_store.hpp"
 #include "people/people_store.hpp"
@@ -559,6 +565,7 @@ struct Mover {
   int grid = 0;  // index into the plan
   int age = 0;
   bool chronic = false;
+  bool commutes = false;  // to an office or school (set by the movement simulation)
 };
 
 struct Context {
@@ -1178,6 +1185,7 @@ class MovementSimulator {
           role.school = static_cast<std::int32_t>(any(cp.schools));
         }
         role.clinic_goer = (m.chronic || m.age >= 70) && chance(rng_, 0.6);
+        ctx_.movers[k].commutes = role.office >= 0 || role.school >= 0;
       }
       i = end;
     }
@@ -1273,6 +1281,840 @@ class MovementSimulator {
   std::vector<int> community_of_grid_;  // by plan index of a grid: index into communities_
   std::vector<Role> roles_;
   int top_ups_ = 0;
+};
+
+// ------------------------------------------------------------------ health
+// Daily health reports with realistic gaps (a lax grid or two per community,
+// people who never report, quieter weekends, everyone at their own hour of
+// the morning), a few fevers and other complaints with their alerts, and one
+// small outbreak in the first community, where the demo accounts work: an
+// index case chosen among residents who shopped there (traced on the scans
+// above so that co-present contacts exist), a few of their close contacts and
+// perhaps a household member who fell ill after them, their status periods,
+// their households in home quarantine, one stored tracing run per confirmed
+// case and observation for the close contacts each run found. Drawn from a
+// random stream of its own, after the scans.
+
+constexpr std::uint64_t kHealthStream = 0x6865616c7468;  // "health"
+// Today included. At district scale that is ~12 M rows, about 50 s of the
+// generation (measured; scans take longer); 7 days would halve it.
+constexpr int kReportDays = 14;
+constexpr int kDeadlineHour = 10;  // HealthOptions::deadline_hour: grids missing reports are flagged then
+constexpr double kFeverShare = 0.0007;
+
+/// A fixed scramble (splitmix64's finalizer): per-person, per-day times that
+/// the outbreak plan and the report writer compute alike without sharing draws.
+std::uint64_t scramble(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::int64_t local_day(Millis t) { return (t + kLocalOffset) / kDay; }
+Millis midnight_of(std::int64_t day) { return day * kDay - kLocalOffset; }
+std::string date_text(std::int64_t day) { return Date::from_days(day).to_string(); }
+double tenths(double celsius) { return std::round(celsius * 10.0) / 10.0; }
+
+/// The users the demo's health records name.
+struct HealthUsers {
+  std::int64_t admin = 0;                                       // handles alerts where no other account may
+  std::int64_t community = 0;                                   // sets statuses in the outbreak community
+  std::int64_t expert = 0;                                      // runs the tracing
+  std::unordered_map<std::int64_t, std::int64_t> grid_workers;  // grid id -> user
+};
+
+/// A confirmed case of the outbreak.
+struct HealthCase {
+  std::size_t mover = 0;
+  std::int64_t person_id = 0;
+  std::string name;
+  std::int64_t onset_day = 0, confirm_day = 0;  // local days since the epoch
+  Millis observed_at = 0, confirmed_at = 0;
+  double onset_temperature = 38.0;
+  std::vector<std::string> symptoms;  // besides fever
+  std::int64_t serious_day = -1;      // a day with shortness of breath, or -1
+};
+
+struct StatusSpan {
+  std::string status;
+  Millis start = 0;
+  std::optional<Millis> end;
+};
+
+/// What one report says.
+struct DayReport {
+  std::optional<double> temperature;
+  std::vector<std::string> symptoms;
+  std::string test_result = "none";
+  std::optional<std::string> test_date;
+  std::optional<std::string> note;
+};
+
+std::string join_codes(const std::vector<std::string>& codes, std::string_view sep) {
+  std::string out;
+  for (const auto& c : codes) {
+    if (!out.empty()) out += sep;
+    out += c;
+  }
+  return out;
+}
+
+/// Multi-row INSERTs of health reports (kRows a statement; a last partial
+/// batch row by row), so that one statement text of each shape is cached.
+class ReportWriter {
+ public:
+  static constexpr std::size_t kRows = 400;
+  static constexpr std::size_t kCols = 11;
+
+  explicit ReportWriter(db::Connection& conn)
+      : conn_(conn), batch_sql_(statement(kRows)), single_sql_(statement(1)), batch_(kRows * kCols), single_(kCols) {}
+
+  void add(std::int64_t person, std::int64_t area, const std::string& date, int slot, const DayReport& r, bool unwell,
+           Millis at) {
+    db::Value* v = &batch_[rows_ * kCols];
+    v[0] = person;
+    v[1] = area;
+    v[2] = date;
+    v[3] = std::int64_t{slot};
+    v[4] = db::opt(r.temperature);
+    v[5] = join_codes(r.symptoms, ",");
+    v[6] = r.test_result;
+    v[7] = db::opt(r.test_date);
+    v[8] = db::opt(r.note);
+    v[9] = std::int64_t{unwell ? 1 : 0};
+    v[10] = at;
+    if (++rows_ == kRows) flush();
+  }
+
+  void flush() {
+    if (rows_ == kRows) {
+      conn_.execute(batch_sql_, batch_);
+    } else {
+      for (std::size_t i = 0; i < rows_; ++i) {
+        std::copy_n(batch_.begin() + static_cast<std::ptrdiff_t>(i * kCols), kCols, single_.begin());
+        conn_.execute(single_sql_, single_);
+      }
+    }
+    rows_ = 0;
+  }
+
+ private:
+  static std::string statement(std::size_t rows) {
+    std::string sql =
+        "INSERT INTO health_reports (person_id, area_id, date, slot, temperature, symptoms, test_result, test_date, "
+        "note, unwell, source, created_at, updated_at) VALUES ";
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t b = r * kCols;
+      if (r) sql += ", ";
+      sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'demo', ${}, ${})", b + 1, b + 2, b + 3,
+                         b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 11);
+    }
+    return sql;
+  }
+
+  db::Connection& conn_;
+  std::string batch_sql_, single_sql_;
+  db::Params batch_, single_;
+  std::size_t rows_ = 0;
+};
+
+/// The tracer's view through `inner`, but reading the movements of the case
+/// only: close and general contacts come out exact and secondary contacts
+/// empty, which is all the choice of an index case needs, at a fraction of
+/// the cost of following every close contact's days.
+class CaseOnlySource final : public health::MovementSource {
+ public:
+  CaseOnlySource(health::MovementSource& inner, health::Subject case_person) : inner_(inner), case_(case_person) {}
+  std::vector<health::ScanEvent> subject_scans(const std::vector<health::Subject>& subjects, Millis from,
+                                               Millis to) override {
+    if (std::find(subjects.begin(), subjects.end(), case_) == subjects.end()) return {};
+    return inner_.subject_scans({case_}, from, to);
+  }
+  std::vector<health::ScanEvent> place_scans(const std::vector<health::PlaceWindow>& windows) override {
+    return inner_.place_scans(windows);
+  }
+  std::map<health::Subject, std::vector<health::Subject>> household_members(
+      const std::vector<health::Subject>& persons) override {
+    return inner_.household_members(persons);
+  }
+  std::map<health::Subject, Millis> isolated_at(const std::vector<health::Subject>& subjects, Millis since) override {
+    return inner_.isolated_at(subjects, since);
+  }
+
+ private:
+  health::MovementSource& inner_;
+  health::Subject case_;
+};
+
+class HealthSimulator {
+ public:
+  HealthSimulator(Context& ctx, const Plan& plan, const std::vector<areas::Area>& written, std::uint64_t seed,
+                  int report_days, HealthUsers users)
+      : ctx_(ctx),
+        plan_(plan),
+        written_(written),
+        rng_(seed ^ kHealthStream),
+        report_days_(report_days),
+        users_(std::move(users)),
+        today_(local_day(ctx.now)) {
+    for (auto kind : movement::place_kinds()) {
+      if (kind != "checkpoint") kinds_.emplace_back(kind);  // the tracer's default: every kind but gates
+    }
+  }
+
+  void write(db::Connection& conn) {
+    plan_people();
+    plan_outbreak(conn);
+    write_statuses_and_runs(conn);
+    write_reports(conn);
+    ctx_.summary.health_report_days = report_days_;
+    ctx_.summary.confirmed_cases = static_cast<std::int64_t>(cases_.size());
+  }
+
+ private:
+  const std::vector<Mover>& movers() const { return ctx_.movers; }
+
+  std::optional<std::size_t> mover_of(std::int64_t id) const {
+    auto it =
+        std::lower_bound(movers().begin(), movers().end(), id, [](const Mover& m, std::int64_t v) { return m.id < v; });
+    if (it == movers().end() || it->id != id) return std::nullopt;
+    return static_cast<std::size_t>(it - movers().begin());
+  }
+
+  /// The other members of a mover's household (written together, so adjacent).
+  std::vector<std::size_t> household_of(std::size_t k) const {
+    std::vector<std::size_t> out;
+    const auto household = movers()[k].household_id;
+    std::size_t first = k;
+    while (first > 0 && movers()[first - 1].household_id == household) --first;
+    for (std::size_t i = first; i < movers().size() && movers()[i].household_id == household; ++i) {
+      if (i != k) out.push_back(i);
+    }
+    return out;
+  }
+
+  // When a person sends the day's reports: the morning one at their usual
+  // time (−20 to +40 minutes), the afternoon one (people reporting twice)
+  // between 14:00 and 18:00.
+  Millis report_time(std::size_t k, std::int64_t day) const {
+    const auto h =
+        scramble(static_cast<std::uint64_t>(movers()[k].id) * 1'000'003ULL + static_cast<std::uint64_t>(day));
+    return midnight_of(day) + (report_minute_[k] + static_cast<Millis>(h % 61) - 20) * kMinute;
+  }
+  Millis afternoon_time(std::size_t k, std::int64_t day) const {
+    const auto h =
+        scramble(static_cast<std::uint64_t>(movers()[k].id) * 7'000'003ULL + static_cast<std::uint64_t>(day));
+    return midnight_of(day) + (14 * 60 + static_cast<Millis>(h % 240)) * kMinute;
+  }
+
+  std::string_view status_at(std::int64_t person, Millis t) const {
+    auto it = periods_.find(person);
+    if (it == periods_.end()) return "normal";
+    for (const auto& p : it->second) {
+      if (p.start <= t && (!p.end || t < *p.end)) return p.status;
+    }
+    return "normal";
+  }
+  std::string_view current_status(std::int64_t person) const {
+    auto it = periods_.find(person);
+    if (it == periods_.end() || it->second.back().end) return "normal";
+    return it->second.back().status;
+  }
+  const HealthCase* case_of(std::int64_t person) const {
+    auto it = case_index_.find(person);
+    return it == case_index_.end() ? nullptr : &cases_[it->second];
+  }
+
+  // ---- who reports how reliably
+
+  void plan_people() {
+    grid_rate_.assign(plan_.areas.size(), 0.9);
+    for (int community : plan_.communities) {
+      std::vector<int> grids;
+      for (int g : plan_.grids) {
+        if (plan_.areas[static_cast<std::size_t>(g)].parent == community) grids.push_back(g);
+      }
+      shuffle(rng_, grids);
+      const std::size_t lax = grids.size() >= 10 && chance(rng_, 0.5) ? 2 : 1;
+      for (std::size_t i = 0; i < grids.size(); ++i) {
+        grid_rate_[static_cast<std::size_t>(grids[i])] = i < lax ? 0.60 + 0.15 * unit(rng_) : 0.86 + 0.12 * unit(rng_);
+      }
+    }
+    report_minute_.resize(movers().size());
+    propensity_.resize(movers().size());
+    for (std::size_t k = 0; k < movers().size(); ++k) {
+      report_minute_[k] = static_cast<std::int16_t>(between(rng_, 7 * 60, 11 * 60 + 20));
+      const double rate = grid_rate_[static_cast<std::size_t>(movers()[k].grid)];
+      // One in fifty hardly ever reports; the others scatter around their grid's rate.
+      propensity_[k] = chance(rng_, 0.02) ? static_cast<float>(0.1 * unit(rng_))
+                                          : static_cast<float>(std::clamp(rate + 0.1 * (unit(rng_) - 0.5), 0.0, 0.995));
+    }
+    watched_.assign(movers().size(), false);
+  }
+
+  // ---- the outbreak
+
+  void plan_outbreak(db::Connection& conn) {
+    const int community = plan_.communities.at(0);
+    for (int g : plan_.grids) {
+      if (plan_.areas[static_cast<std::size_t>(g)].parent == community) {
+        outbreak_grids_.insert(written_[static_cast<std::size_t>(g)].id);
+      }
+    }
+    // The grids of the grid1 and grid2 accounts: an index case there shows on their daily view.
+    const std::unordered_set<std::int64_t> preferred = {written_[static_cast<std::size_t>(plan_.grids.at(0))].id,
+                                                        written_[static_cast<std::size_t>(plan_.grids.at(1))].id};
+    const int case_count = between(rng_, 3, 5);
+    const std::int64_t index_onset = today_ - between(rng_, 5, 6);
+
+    // Everyday places of the community, and who went there before the index case fell ill.
+    std::vector<std::int64_t> places, shops;
+    std::unordered_map<std::int64_t, std::int64_t> place_area;
+    {
+      db::Sql sql("SELECT p.id, p.area_id, p.kind FROM places p JOIN areas g ON g.id = p.area_id WHERE g.parent_id = ");
+      sql.bind(written_[static_cast<std::size_t>(community)].id)
+          .append(" AND p.kind IN ('shop', 'market', 'clinic', 'pharmacy') AND p.deleted_at IS NULL ORDER BY p.id");
+      for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
+        places.push_back(db::as_int(r[0]));
+        place_area[db::as_int(r[0])] = db::as_int(r[1]);
+        if (db::as_text(r[2]) == "shop" || db::as_text(r[2]) == "market") shops.push_back(db::as_int(r[0]));
+      }
+    }
+    std::vector<std::pair<std::size_t, std::int64_t>> candidates;  // mover, visits
+    if (!places.empty()) {
+      db::Sql sql("SELECT person_id, COUNT(*) FROM scans WHERE direction = 1 AND person_id IS NOT NULL AND ts >= ");
+      sql.bind(midnight_of(index_onset - 4))
+          .append(" AND ts < ")
+          .bind(midnight_of(today_ - 3))
+          .append(" AND place_id IN (");
+      for (std::size_t i = 0; i < places.size(); ++i) {
+        if (i) sql.append(", ");
+        sql.bind(places[i]);
+      }
+      sql.append(") GROUP BY person_id ORDER BY person_id");
+      for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
+        auto k = mover_of(db::as_int(r[0]));
+        if (!k) continue;
+        const auto& m = movers()[*k];
+        // Not a commuter: an office or school would make hundreds of contacts.
+        if (m.age < 20 || m.age > 69 || m.commutes || !outbreak_grids_.contains(m.grid_id)) continue;
+        candidates.emplace_back(*k, db::as_int(r[1]));
+      }
+    }
+    shuffle(rng_, candidates);
+    std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
+      const bool pa = preferred.contains(movers()[a.first].grid_id), pb = preferred.contains(movers()[b.first].grid_id);
+      if (pa != pb) return pa;
+      return a.second > b.second;
+    });
+
+    // Trace candidates until one had enough co-present contacts who could have
+    // fallen ill by now (exposed at least four days ago), but not a crowd.
+    health::SqlMovementSource sql_source(conn, kinds_);
+    const health::TracingRules rules;
+    std::size_t close_total = 0;  // of the last candidate traced
+    auto eligible = [&](std::size_t k) {
+      CaseOnlySource source(sql_source, movers()[k].id);
+      const auto result = health::trace(source, movers()[k].id, Date::from_days(index_onset), rules);
+      std::vector<health::Contact> out;
+      close_total = 0;
+      for (const auto& c : result.contacts) {
+        if (c.subject <= 0 || c.degree != health::Degree::close || c.relation != health::Relation::co_presence)
+          continue;
+        ++close_total;
+        if (local_day(c.exposure) > today_ - 4) continue;
+        auto j = mover_of(c.subject);
+        if (!j) continue;
+        const auto& m = movers()[*j];
+        if (!outbreak_grids_.contains(m.grid_id) || m.household_id == movers()[k].household_id) continue;
+        out.push_back(c);
+      }
+      return out;
+    };
+    std::optional<std::size_t> index;
+    std::vector<health::Contact> contacts;
+    // The first of the fewest close contacts among those with enough; else the most.
+    std::size_t index_close = 0;
+    for (std::size_t i = 0; i < candidates.size() && i < 25; ++i) {
+      auto found = eligible(candidates[i].first);
+      const bool enough = static_cast<int>(found.size()) >= case_count - 1;
+      const bool had_enough = index && static_cast<int>(contacts.size()) >= case_count - 1;
+      if (!index || (enough && (!had_enough || close_total < index_close)) ||
+          (!had_enough && found.size() > contacts.size())) {
+        index = candidates[i].first;
+        index_close = close_total;
+        contacts = std::move(found);
+      }
+    }
+    if (!index) {
+      // Nobody shopped there in the window (a tiny or odd demo): any adult of the community.
+      for (std::size_t k = 0; k < movers().size() && !index; ++k) {
+        if (outbreak_grids_.contains(movers()[k].grid_id) && movers()[k].age >= 20) index = k;
+      }
+      if (!index) return;
+    }
+    std::vector<std::size_t> household;  // who could have caught it at home (and met few people since)
+    for (auto k : household_of(*index)) {
+      if (!movers()[k].commutes) household.push_back(k);
+    }
+    const bool household_case = !household.empty() && chance(rng_, 0.5);
+    if (1 + (household_case ? 1 : 0) + static_cast<int>(contacts.size()) < 3 && !shops.empty()) {
+      // Too few co-present contacts in the scans: the index case and three
+      // neighbours shared a long visit to a shop.
+      shared_visit(conn, *index, index_onset - 2, shops[below(rng_, shops.size())], place_area);
+      contacts = eligible(*index);
+    }
+
+    // The index case, then the household case, then contacts, one household each.
+    std::unordered_set<std::int64_t> households = {movers()[*index].household_id};
+    add_case(*index, index_onset, today_ - 2);
+    if (household_case) {
+      const auto k = household[below(rng_, household.size())];
+      add_case(k, std::min(index_onset + between(rng_, 2, 3), today_ - 3), today_ - 1);
+    }
+    // Contacts who fell ill: their onset follows their exposure; those who met
+    // a crowd since (a school, an office, a busy market) come last.
+    struct Secondary {
+      std::size_t mover = 0;
+      std::int64_t onset = 0;
+      bool crowd = false;
+    };
+    shuffle(rng_, contacts);
+    std::vector<Secondary> secondaries;
+    for (const auto& c : contacts) {
+      if (secondaries.size() >= 15) break;
+      const auto k = *mover_of(c.subject);
+      const auto onset = std::clamp(local_day(c.exposure) + between(rng_, 2, 5), today_ - 5, today_ - 3);
+      CaseOnlySource source(sql_source, c.subject);
+      const auto result = health::trace(source, c.subject, Date::from_days(onset), rules);
+      const auto close = std::count_if(result.contacts.begin(), result.contacts.end(), [](const health::Contact& x) {
+        return x.degree == health::Degree::close && x.relation == health::Relation::co_presence;
+      });
+      secondaries.push_back(Secondary{k, onset, movers()[k].commutes || close > 60});
+    }
+    std::stable_partition(secondaries.begin(), secondaries.end(), [](const Secondary& s) { return !s.crowd; });
+    for (const auto& c : secondaries) {
+      if (static_cast<int>(cases_.size()) >= case_count) break;
+      if (!households.insert(movers()[c.mover].household_id).second) continue;
+      add_case(c.mover, c.onset, c.onset <= today_ - 4 && chance(rng_, 0.4) ? today_ - 2 : today_ - 1);
+    }
+    // One case, at most, had a day of shortness of breath before confirmation.
+    if (chance(rng_, 0.6)) {
+      auto& c = cases_[below(rng_, cases_.size())];
+      if (c.confirm_day - c.onset_day >= 2)
+        c.serious_day = between(rng_, static_cast<int>(c.onset_day + 1), static_cast<int>(c.confirm_day - 1));
+    }
+    for (auto& c : cases_) {
+      c.name = db::as_text(*conn.query_value("SELECT name FROM residents WHERE id = $1", {c.person_id}));
+    }
+  }
+
+  void add_case(std::size_t k, std::int64_t onset, std::int64_t confirm) {
+    static constexpr std::string_view kSymptoms[] = {"cough",    "sore_throat", "fatigue",
+                                                     "headache", "muscle_pain", "loss_of_smell_taste"};
+    HealthCase c;
+    c.mover = k;
+    c.person_id = movers()[k].id;
+    c.onset_day = onset;
+    c.confirm_day = confirm;
+    c.onset_temperature = tenths(37.6 + 0.1 * between(rng_, 0, 9));
+    c.observed_at = report_time(k, onset) + between(rng_, 60, 180) * kMinute;
+    c.confirmed_at = report_time(k, confirm) + between(rng_, 60, 180) * kMinute;
+    const int n = between(rng_, 1, 2);
+    while (static_cast<int>(c.symptoms.size()) < n) {
+      std::string s(pick(rng_, kSymptoms));
+      if (std::find(c.symptoms.begin(), c.symptoms.end(), s) == c.symptoms.end()) c.symptoms.push_back(std::move(s));
+    }
+    case_index_[c.person_id] = cases_.size();
+    cases_.push_back(std::move(c));
+    watched_[k] = true;
+  }
+
+  /// Entry and exit scans of the index case and three adults of other
+  /// households at one shop, overlapping by more than 20 minutes.
+  void shared_visit(db::Connection& conn, std::size_t index, std::int64_t day, std::int64_t place,
+                    const std::unordered_map<std::int64_t, std::int64_t>& place_area) {
+    std::vector<std::size_t> people = {index};
+    std::unordered_set<std::int64_t> households = {movers()[index].household_id};
+    std::vector<std::size_t> pool;
+    for (std::size_t k = 0; k < movers().size(); ++k) {
+      if (outbreak_grids_.contains(movers()[k].grid_id) && movers()[k].age >= 18) pool.push_back(k);
+    }
+    for (int tries = 0; tries < 100 && people.size() < 4 && !pool.empty(); ++tries) {
+      const auto k = pool[below(rng_, pool.size())];
+      if (households.insert(movers()[k].household_id).second) people.push_back(k);
+    }
+    const Millis at = midnight_of(day) + between(rng_, 9 * 60, 10 * 60 + 30) * kMinute;
+    db::in_transaction(conn, db::TxMode::write, [&] {
+      for (std::size_t i = 0; i < people.size(); ++i) {
+        const auto& m = movers()[people[i]];
+        const Millis in = i == 0 ? at : at + between(rng_, 0, 10) * kMinute;
+        const Millis out = i == 0 ? at + between(rng_, 45, 55) * kMinute : at + between(rng_, 35, 50) * kMinute;
+        for (const auto& [ts, direction] : {std::pair{in, 1}, std::pair{out, 0}}) {
+          conn.execute(
+              "INSERT INTO scans (client_event_id, place_id, person_id, visitor_id, ts, direction, temperature, "
+              "place_area_id, home_area_id, source, recorded_by, received_at) VALUES ($1, $2, $3, NULL, $4, $5, NULL, "
+              "$6, $7, 'device', NULL, $4)",
+              {fmt::format("demo-{:09d}", ++ctx_.summary.scans), place, m.id, ts, std::int64_t{direction},
+               place_area.at(place), m.grid_id});
+        }
+      }
+    });
+  }
+
+  // ---- statuses and tracing runs, in the order they happened
+
+  struct Event {
+    enum class Kind { status, run } kind = Kind::status;
+    std::int64_t person = 0;
+    std::string status, reason;
+    std::optional<std::string> planned_end;
+    std::optional<std::int64_t> run_id;
+    std::size_t case_index = 0;
+  };
+
+  static std::string symptom_words(const std::vector<std::string>& codes) {
+    static const std::unordered_map<std::string_view, std::string_view> kWords = {
+        {"fever", "发热"},
+        {"cough", "咳嗽"},
+        {"sore_throat", "咽痛"},
+        {"fatigue", "乏力"},
+        {"headache", "头痛"},
+        {"muscle_pain", "肌肉酸痛"},
+        {"runny_nose", "流涕"},
+        {"diarrhea", "腹泻"},
+        {"loss_of_smell_taste", "嗅觉味觉减退"},
+        {"shortness_of_breath", "呼吸困难"},
+        {"chest_pain", "胸痛"},
+        {"confusion", "意识模糊"}};
+    std::string out;
+    for (const auto& c : codes) {
+      if (!out.empty()) out += "、";
+      auto it = kWords.find(c);
+      out += it == kWords.end() ? c : std::string(it->second);
+    }
+    return out;
+  }
+
+  void write_statuses_and_runs(db::Connection& conn) {
+    if (cases_.empty()) return;
+    std::multimap<Millis, Event> events;  // equal times keep their order
+    std::unordered_set<std::int64_t> case_households;
+    for (const auto& c : cases_) case_households.insert(movers()[c.mover].household_id);
+    for (std::size_t i = 0; i < cases_.size(); ++i) {
+      const auto& c = cases_[i];
+      events.emplace(c.observed_at, Event{Event::Kind::status, c.person_id, "observation",
+                                          fmt::format("发热（{:.1f} °C），{}，居家医学观察，已安排核酸检测",
+                                                      c.onset_temperature, symptom_words(c.symptoms)),
+                                          date_text(c.onset_day + 14), std::nullopt, i});
+      events.emplace(c.confirmed_at, Event{Event::Kind::status, c.person_id, "confirmed",
+                                           fmt::format("{}采样核酸检测阳性，经区疾控中心复核确诊，已转运定点医院",
+                                                       date_text(c.confirm_day - 1)),
+                                           std::nullopt, std::nullopt, i});
+      for (auto k : household_of(c.mover)) {
+        if (case_of(movers()[k].id)) continue;
+        events.emplace(c.confirmed_at + between(rng_, 30, 150) * kMinute,
+                       Event{Event::Kind::status, movers()[k].id, "home_quarantine",
+                             fmt::format("同住家庭成员{}确诊，居家隔离医学观察14天", c.name),
+                             date_text(c.confirm_day + 14), std::nullopt, i});
+      }
+      events.emplace(c.confirmed_at + between(rng_, 60, 120) * kMinute,
+                     Event{Event::Kind::run, c.person_id, "", "", std::nullopt, std::nullopt, i});
+    }
+
+    health::SqlMovementSource source(conn, kinds_);
+    const health::TracingRules rules;
+    db::in_transaction(conn, db::TxMode::write, [&] {
+      while (!events.empty()) {
+        auto node = events.extract(events.begin());
+        const Millis at = node.key();
+        const Event& e = node.mapped();
+        if (e.kind == Event::Kind::status) {
+          apply_status(conn, at, e);
+          continue;
+        }
+        // A tracing run by the expert, and observation for the close contacts it found.
+        const auto& c = cases_[e.case_index];
+        const auto result = health::trace(source, c.person_id, Date::from_days(c.onset_day), rules);
+        health::TracingRun run;
+        run.person_id = c.person_id;
+        run.area_id = movers()[c.mover].grid_id;
+        run.onset_date = date_text(c.onset_day);
+        run.rules = rules;
+        run.place_kinds = kinds_;
+        run.window_start = result.window_start;
+        run.window_end = result.window_end;
+        run.created_at = at;
+        run.created_by = users_.expert;
+        std::map<health::Subject, std::optional<std::int64_t>> homes;
+        std::vector<std::int64_t> evidence_places;
+        for (const auto& contact : result.contacts) {
+          if (auto k = contact.subject > 0 ? mover_of(contact.subject) : std::nullopt)
+            homes[contact.subject] = movers()[*k].grid_id;
+          for (const auto& ev : contact.evidence) evidence_places.push_back(ev.place_id);
+        }
+        const auto run_id = health::HealthStore::insert_run(conn, run, result.case_stays);
+        health::HealthStore::insert_contacts(conn, run_id, result.contacts, homes);
+        ++ctx_.summary.tracing_runs;
+
+        std::sort(evidence_places.begin(), evidence_places.end());
+        evidence_places.erase(std::unique(evidence_places.begin(), evidence_places.end()), evidence_places.end());
+        const auto place_names = health::HealthStore::place_names(conn, evidence_places);
+        std::vector<const health::Contact*> follow;
+        for (const auto& contact : result.contacts) {
+          if (contact.subject <= 0 || contact.degree != health::Degree::close ||
+              contact.relation != health::Relation::co_presence || contact.evidence.empty()) {
+            continue;
+          }
+          auto k = mover_of(contact.subject);
+          if (!k || case_of(contact.subject) || case_households.contains(movers()[*k].household_id)) continue;
+          follow.push_back(&contact);
+        }
+        std::stable_sort(follow.begin(), follow.end(),
+                         [](const auto* a, const auto* b) { return a->exposure < b->exposure; });
+        if (follow.size() > 30) follow.resize(30);
+        for (const auto* contact : follow) {
+          const auto& longest = *std::max_element(contact->evidence.begin(), contact->evidence.end(),
+                                                  [](const auto& a, const auto& b) { return a.minutes < b.minutes; });
+          auto place = place_names.find(longest.place_id);
+          events.emplace(at + between(rng_, 20, 90) * kMinute,
+                         Event{Event::Kind::status, contact->subject, "observation",
+                               fmt::format("流调#{}：{}与确诊病例{}同时段在{}停留{}分钟，密切接触者，医学观察", run_id,
+                                           date_text(local_day(longest.start)), c.name,
+                                           place == place_names.end() ? std::string("同一场所") : place->second,
+                                           static_cast<int>(longest.minutes)),
+                               date_text(local_day(contact->exposure) + 14), run_id, e.case_index});
+        }
+      }
+    });
+  }
+
+  void apply_status(db::Connection& conn, Millis at, const Event& e) {
+    const auto from = current_status(e.person);
+    // Follow-ups only reach people without a status; every change obeys the spec's transitions.
+    if (e.run_id && from != "normal") return;
+    if (!health::transition_allowed(from, e.status)) return;
+    health::StatusPeriod p;
+    p.person_id = e.person;
+    p.status = e.status;
+    p.starts_at = at;
+    p.planned_end = e.planned_end;
+    p.reason = e.reason;
+    p.set_by = users_.community;
+    p.set_at = at;
+    p.run_id = e.run_id;
+    health::HealthStore::insert_status(conn, p);
+    auto& spans = periods_[e.person];
+    if (!spans.empty() && !spans.back().end) spans.back().end = at;
+    spans.push_back(StatusSpan{e.status, at, std::nullopt});
+    if (auto k = mover_of(e.person)) watched_[*k] = true;
+  }
+
+  // ---- reports, alerts and missed-report flags, one transaction a day
+
+  struct Unwell {
+    std::int64_t person = 0, area = 0;
+    int slot = 1;
+    DayReport report;
+    Millis at = 0;
+    bool fever = false, serious = false, positive = false, is_case = false;
+  };
+
+  double normal_temperature() {
+    const int a = between(rng_, 0, 4);
+    const int b = between(rng_, 0, 5);
+    return tenths(36.2 + 0.1 * (a + b));
+  }
+
+  void add_symptom(std::vector<std::string>& out, std::string_view code) {
+    if (std::find(out.begin(), out.end(), code) == out.end()) out.emplace_back(code);
+  }
+
+  DayReport everyday_report(const Mover& m, std::int64_t day) {
+    static constexpr std::string_view kMild[] = {"cough",      "sore_throat", "fatigue", "headache",
+                                                 "runny_nose", "muscle_pain", "diarrhea"};
+    static constexpr std::string_view kSerious[] = {"shortness_of_breath", "chest_pain", "confusion"};
+    DayReport r;
+    if (chance(rng_, kFeverShare)) {
+      // Mostly a mild fever that is gone the next day; now and then a high one.
+      int t = between(rng_, 0, 5);
+      if (chance(rng_, 0.25)) t += between(rng_, 3, 10);
+      r.temperature = tenths(37.3 + 0.1 * t);
+      if (chance(rng_, 0.7)) r.symptoms.emplace_back("fever");
+      const int mild = between(rng_, 0, 2);
+      for (int i = 0; i < mild; ++i) add_symptom(r.symptoms, pick(rng_, kMild));
+      if (chance(rng_, m.age >= 65 ? 0.1 : 0.02)) add_symptom(r.symptoms, pick(rng_, Words(kSerious).first(2)));
+    } else {
+      r.temperature = normal_temperature();
+      if (chance(rng_, 0.003)) {
+        add_symptom(r.symptoms, pick(rng_, kMild));
+      } else if (chance(rng_, m.age >= 65 ? 0.0001 : 0.00002)) {
+        const Words serious = kSerious;
+        add_symptom(r.symptoms, pick(rng_, m.age >= 75 ? serious : serious.first(2)));
+      }
+    }
+    if (chance(rng_, 0.02)) {  // a routine screening result
+      r.test_result = "negative";
+      r.test_date = date_text(day - static_cast<std::int64_t>(below(rng_, 2)));
+    }
+    return r;
+  }
+
+  DayReport case_report(const HealthCase& c, std::int64_t day, int slot) {
+    DayReport r;
+    double t = 0;
+    if (day == c.onset_day) {
+      t = c.onset_temperature + (slot == 2 ? 0.2 : 0.0);
+    } else if (day < c.confirm_day) {
+      t = 37.4 + 0.1 * between(rng_, 0, 10);
+    } else if (day == c.confirm_day) {
+      t = 37.3 + 0.1 * between(rng_, 0, 8);
+      r.test_result = "positive";
+      r.test_date = date_text(c.confirm_day - 1);
+      r.note = "核酸检测阳性，已上报";
+    } else {
+      t = 36.9 + 0.1 * between(rng_, 0, 8);  // reported by the hospital ward
+    }
+    r.temperature = tenths(t);
+    if (*r.temperature >= health::kFeverCelsius - 1e-9) r.symptoms.emplace_back("fever");
+    for (const auto& s : c.symptoms) r.symptoms.push_back(s);
+    if (day == c.serious_day) r.symptoms.emplace_back("shortness_of_breath");
+    return r;
+  }
+
+  void emit(ReportWriter& writer, std::vector<Unwell>& unwell, const Mover& m, const std::string& date, int slot,
+            DayReport r, Millis at, bool is_case) {
+    const bool fever = r.temperature && *r.temperature >= health::kFeverCelsius - 1e-9;
+    const bool serious =
+        std::any_of(r.symptoms.begin(), r.symptoms.end(), [](const auto& s) { return health::serious_symptom(s); });
+    const bool positive = r.test_result == "positive";
+    writer.add(m.id, m.grid_id, date, slot, r, fever || serious || positive, at);
+    ++ctx_.summary.health_reports;
+    if (fever || serious || positive) {
+      unwell.push_back(Unwell{m.id, m.grid_id, slot, std::move(r), at, fever, serious, positive, is_case});
+    }
+  }
+
+  void write_reports(db::Connection& conn) {
+    ReportWriter writer(conn);
+    std::vector<double> grid_factor(plan_.areas.size(), 1.0);
+    std::vector<std::int64_t> expected(plan_.areas.size()), on_time(plan_.areas.size());
+    std::vector<Unwell> unwell;
+    for (std::int64_t day = today_ - report_days_ + 1; day <= today_; ++day) {
+      const std::string date = date_text(day);
+      const Millis deadline = midnight_of(day) + kDeadlineHour * 60 * kMinute;
+      const bool weekend = (day + 3) % 7 >= 5;  // 1970-01-01 was a Thursday
+      for (int g : plan_.grids) grid_factor[static_cast<std::size_t>(g)] = 1.0 + 0.06 * (unit(rng_) - 0.5);
+      std::fill(expected.begin(), expected.end(), 0);
+      std::fill(on_time.begin(), on_time.end(), 0);
+      unwell.clear();
+      db::in_transaction(conn, db::TxMode::write, [&] {
+        for (std::size_t k = 0; k < movers().size(); ++k) {
+          const Mover& m = movers()[k];
+          const auto grid = static_cast<std::size_t>(m.grid);
+          const bool watched = watched_[k];
+          const HealthCase* hc = watched ? case_of(m.id) : nullptr;
+          const bool ill = hc && day >= hc->onset_day;
+          expected[grid] += watched && health::reports_twice(status_at(m.id, deadline)) ? 2 : 1;
+          const Millis morning = report_time(k, day);
+          if (morning <= ctx_.now) {
+            const bool twice = watched && health::reports_twice(status_at(m.id, morning));
+            const double p = ill ? 1.0 : twice ? 0.97 : propensity_[k] * grid_factor[grid] * (weekend ? 0.95 : 1.0);
+            if (chance(rng_, p)) {
+              emit(writer, unwell, m, date, 1, ill ? case_report(*hc, day, 1) : everyday_report(m, day), morning, ill);
+              if (morning <= deadline) ++on_time[grid];
+            }
+          }
+          if (!watched) continue;
+          const Millis afternoon = afternoon_time(k, day);
+          if (afternoon <= ctx_.now && health::reports_twice(status_at(m.id, afternoon)) &&
+              chance(rng_, ill ? 1.0 : 0.93)) {
+            emit(writer, unwell, m, date, 2, ill ? case_report(*hc, day, 2) : everyday_report(m, day), afternoon, ill);
+          }
+        }
+        writer.flush();
+        write_alerts(conn, unwell, date, day);
+        if (day < today_) {
+          // What the scheduler flagged at the deadline (today's flags are left to the running service).
+          for (int g : plan_.grids) {
+            const auto i = static_cast<std::size_t>(g);
+            if (!health::should_flag(expected[i], on_time[i], health::kDefaultFlagBelowPercent)) continue;
+            conn.execute(
+                "INSERT INTO health_missed_flags (area_id, date, expected, missing, created_at) VALUES ($1, $2, $3, "
+                "$4, "
+                "$5)",
+                {written_[i].id, date, expected[i], expected[i] - on_time[i], deadline});
+          }
+        }
+      });
+    }
+  }
+
+  void write_alerts(db::Connection& conn, const std::vector<Unwell>& unwell, const std::string& date,
+                    std::int64_t day) {
+    static constexpr std::string_view kFeverNotes[] = {
+        "已电话回访，复测体温正常", "已上门复测体温正常，提醒继续每日上报", "已联系本人，到发热门诊就诊，核酸检测阴性",
+        "已电话回访，系运动后测量，复测正常", "已通知社区卫生服务站随访，体温已恢复正常"};
+    static constexpr std::string_view kSeriousNotes[] = {"已联系家属陪同就医", "已协助拨打120送医，家属已知悉",
+                                                         "已上门了解情况，症状缓解，建议门诊复查"};
+    const bool open = day >= today_ - 1;  // the last two days are still being followed up
+    for (const auto& u : unwell) {
+      const auto id =
+          db::as_int(*conn.query_value("SELECT id FROM health_reports WHERE person_id = $1 AND date = $2 AND slot = $3",
+                                       {u.person, date, std::int64_t{u.slot}}));
+      auto handler = users_.grid_workers.find(u.area);
+      const std::int64_t handled_by = handler != users_.grid_workers.end() ? handler->second
+                                      : outbreak_grids_.contains(u.area)   ? users_.community
+                                                                           : users_.admin;
+      auto raise = [&](std::string_view kind, const std::string& detail, std::string_view note) {
+        db::Value by = db::null(), at = db::null(), text = db::null();
+        if (!open) {
+          by = handled_by;
+          at = std::min(u.at + between(rng_, 10, 240) * kMinute, ctx_.now);
+          text = std::string(note);
+        }
+        conn.execute(
+            "INSERT INTO health_alerts (person_id, area_id, report_id, kind, detail, created_at, status, handled_by, "
+            "handled_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            {u.person, u.area, id, std::string(kind), detail, u.at, std::string(open ? "open" : "handled"), by, at,
+             text});
+        ++ctx_.summary.health_alerts;
+      };
+      if (u.fever) {
+        raise("fever", fmt::format("{:.1f} °C on {}", *u.report.temperature, date),
+              u.is_case ? "已纳入医学观察，安排核酸检测" : pick(rng_, kFeverNotes));
+      }
+      if (u.serious) {
+        std::vector<std::string> serious;
+        for (const auto& s : u.report.symptoms) {
+          if (health::serious_symptom(s)) serious.push_back(s);
+        }
+        raise("serious_symptom", join_codes(serious, ", "),
+              u.is_case ? "已联系120转运定点医院" : pick(rng_, kSeriousNotes));
+      }
+      if (u.positive) {
+        raise("positive_test", "positive test on " + *u.report.test_date, "已上报区疾控中心，病例已转运定点医院");
+      }
+    }
+  }
+
+  Context& ctx_;
+  const Plan& plan_;
+  const std::vector<areas::Area>& written_;
+  Rng rng_;
+  int report_days_;
+  HealthUsers users_;
+  std::int64_t today_;  // local day of now
+  std::vector<std::string> kinds_;
+  std::vector<double> grid_rate_;            // by plan index of a grid
+  std::vector<std::int16_t> report_minute_;  // by mover: usual minute of the day
+  std::vector<float> propensity_;            // by mover: chance of reporting on a day
+  std::vector<bool> watched_;                // by mover: has a status period or is a case
+  std::unordered_set<std::int64_t> outbreak_grids_;
+  std::vector<HealthCase> cases_;
+  std::unordered_map<std::int64_t, std::size_t> case_index_;  // person -> cases_
+  std::unordered_map<std::int64_t, std::vector<StatusSpan>> periods_;
 };
 
 std::int64_t find_admin(db::Connection& conn, std::string& username) {
@@ -1428,6 +2270,23 @@ DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core:
     ctx.summary.accounts.push_back(DemoAccount{spec.username, std::string(core::role_key(spec.role)), area_name});
   }
 
+  // Health records name the accounts: statuses set by the community's staff,
+  // tracing runs by the expert, alerts handled by the grid workers.
+  {
+    auto conn = db.acquire();
+    auto user_id = [&](const std::string& username) {
+      auto v = conn->query_value("SELECT id FROM users WHERE username = $1", {username});
+      return v ? db::as_int(*v) : ctx.verifier_id;
+    };
+    HealthUsers users;
+    users.admin = ctx.verifier_id;
+    users.community = user_id("community");
+    users.expert = user_id("expert");
+    users.grid_workers[written[static_cast<std::size_t>(grid1)].id] = user_id("grid1");
+    users.grid_workers[written[static_cast<std::size_t>(grid2)].id] = user_id("grid2");
+    HealthSimulator(ctx, plan, written, options.seed, kReportDays, std::move(users)).write(*conn);
+  }
+
   {
     auto conn = db.acquire();
     db::in_transaction(*conn, db::TxMode::write, [&] {
@@ -1435,9 +2294,10 @@ DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core:
       const auto district_id = written[0].id;
       audit::record(*conn, admin, ctx.now, "demo", "district", district_id, district_id,
                     fmt::format("scale={} seed={} streets={} communities={} grids={} buildings={} households={} "
-                                "residents={} places={} scans={} accounts={}",
+                                "residents={} places={} scans={} health_reports={} confirmed_cases={} accounts={}",
                                 scale_key(options.scale), options.seed, s.streets, s.communities, s.grids, s.buildings,
-                                s.households, s.residents, s.places, s.scans, s.accounts.size()));
+                                s.households, s.residents, s.places, s.scans, s.health_reports, s.confirmed_cases,
+                                s.accounts.size()));
     });
   }
   ctx.summary.seconds =

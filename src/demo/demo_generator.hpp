@@ -4,9 +4,14 @@
 // vulnerability tags, one account per role, and the movement module's data:
 // gates (2–4 checkpoints per community), shops, markets, clinics, pharmacies,
 // offices and schools with unique poster codes, and 14 days of scans ending at
-// the clock's now (about 10 per resident). The same seed and clock give the
-// same data. Writes through the stores on one pooled connection in large
-// transactions (residents by the 100,000, scans by the day).
+// the clock's now (about 10 per resident); and the health module's data: daily
+// health reports for the last 14 local days (today included) with
+// realistic gaps, a few fevers and their alerts, missed-report flags, and a
+// small outbreak in the first community (3–5 confirmed cases with their status
+// history, households in home quarantine, one tracing run per case and close
+// contacts under observation). The same seed and clock give the same data.
+// Writes through the stores on one pooled connection in large transactions
+// (residents by the 100,000, scans and health reports by the day).
 #pragma once
 
 #include <cstdint>
@@ -43,14 +48,19 @@ struct DemoSummary {
   std::int64_t streets = 0, communities = 0;
   std::int64_t places = 0;  // checkpoints included
   std::int64_t scans = 0;
+  std::int64_t health_reports = 0, health_alerts = 0;
+  int health_report_days = 0;        // local days with reports, today included
+  std::int64_t confirmed_cases = 0;  // of the outbreak
+  std::int64_t tracing_runs = 0;
   std::vector<DemoAccount> accounts;
   double seconds = 0;  // wall time of the whole generation, accounts included
 };
 
 /// Fills an empty, migrated database: areas, buildings, households,
-/// residents, places and scans (none later than clock.now()); creates "admin"
-/// with ensure_admin() when no user exists yet, then one account per other
-/// role (DemoSummary::accounts lists them, admin first), and records one audit
+/// residents, places, scans and health records (none later than
+/// clock.now()); creates "admin" with ensure_admin() when no user exists yet,
+/// then one account per other role (DemoSummary::accounts lists them, admin
+/// first), whom the health records name, and records one audit
 /// entry (action "demo", entity "district"). Throws std::runtime_error when the
 /// database already holds areas, when a password is not 8–128 characters or an
 /// account cannot be created, and db::Error when a write fails; transactions

@@ -1,7 +1,8 @@
 // Tests of the demo generator at community scale (12 grids, ~10 k residents)
 // on temporary SQLite files: determinism, valid identity numbers and area
-// codes, grid polygons, household sizes, the age pyramid, the accounts, and
-// the places and two weeks of scans of the movement module.
+// codes, grid polygons, household sizes, the age pyramid, the accounts, the
+// places and two weeks of scans of the movement module, and the health
+// module's reports, alerts, flags and outbreak (statuses, traceable cases).
 #include "demo/demo_generator.hpp"
 
 #include <gtest/gtest.h>
@@ -20,7 +21,11 @@
 #include "core/area_code.hpp"
 #include "core/identity.hpp"
 #include "db/migrations.hpp"
+#include "health/health.hpp"
+#include "health/health_store.hpp"
+#include "health/tracer.hpp"
 #include "movement/movement.hpp"
+#include "test_support.hpp"
 
 namespace firstline::demo {
 namespace {
@@ -31,10 +36,10 @@ const std::string kPassword = "demo-password-1";
 /// A migrated SQLite database in a temporary file, removed afterwards.
 class DemoDatabase {
  public:
-  explicit DemoDatabase(const std::string& tag)
+  explicit DemoDatabase(const std::string& tag, core::Millis now = kNow)
       : path_(std::filesystem::temp_directory_path() /
               ("firstline_demo_" + tag + "_" + std::to_string(::getpid()) + ".db")),
-        clock_(kNow) {
+        clock_(now) {
     remove_files();
     db_ = db::open_database("sqlite:" + path_.string(), 4);
     auto migrated = db::migrate(*db_, app::schema_migrations());
@@ -65,6 +70,7 @@ class DemoDatabase {
     return db::as_int(*conn->query_value(sql, params));
   }
   auth::AuthService& auth() { return *auth_; }
+  db::Database& database() { return *db_; }
   const core::FakeClock& clock() const { return clock_; }
 
  private:
@@ -455,6 +461,328 @@ TEST(DemoGenerator, SameSeedGivesTheSamePlacesAndScans) {
   const std::string sql = "SELECT client_event_id, place_id, person_id, ts, direction, temperature FROM scans ORDER BY "
                           "id LIMIT 2000 OFFSET 30000";
   EXPECT_EQ(a.query(sql).rows, b.query(sql).rows);
+  // The health records too.
+  const std::string reports = "SELECT person_id, date, slot, temperature, symptoms, test_result, created_at FROM "
+                              "health_reports ORDER BY id LIMIT 2000 OFFSET 50000";
+  EXPECT_EQ(a.query(reports).rows, b.query(reports).rows);
+  const std::string statuses = "SELECT person_id, status, starts_at, ends_at, reason, run_id FROM health_statuses ORDER BY id";
+  EXPECT_EQ(a.query(statuses).rows, b.query(statuses).rows);
+  EXPECT_EQ(a.query("SELECT person_id, kind, detail, status FROM health_alerts ORDER BY id").rows,
+            b.query("SELECT person_id, kind, detail, status FROM health_alerts ORDER BY id").rows);
+}
+
+// ---- health
+
+constexpr core::Millis kDayMs = 86'400'000;
+constexpr core::Millis kLocal = 8 * 3'600'000;  // UTC+8
+/// The local date of a time, as stored in health_reports.date.
+std::string local_date(core::Millis t) { return core::date_of(t + kLocal).to_string(); }
+/// Local days since the epoch.
+std::int64_t local_day(core::Millis t) { return (t + kLocal) / kDayMs; }
+
+/// The tracer's default place kinds: every kind except checkpoint.
+std::vector<std::string> default_kinds() {
+  std::vector<std::string> kinds;
+  for (auto k : movement::place_kinds()) {
+    if (k != "checkpoint") kinds.emplace_back(k);
+  }
+  return kinds;
+}
+
+TEST_F(DemoGeneratorTest, HealthReportsCoverEachOfTheLastFourteenDaysWithGaps) {
+  EXPECT_EQ(summary_->health_report_days, 14);
+  EXPECT_EQ(summary_->health_reports, db_->count("SELECT COUNT(*) FROM health_reports"));
+  const double residents = static_cast<double>(summary_->residents);
+  double lowest = 1.0, highest = 0.0;
+  for (int d = 0; d < 14; ++d) {
+    const auto date = local_date(kNow - d * kDayMs);
+    const auto reported = db_->count("SELECT COUNT(*) FROM health_reports WHERE date = $1 AND slot = 1", {date});
+    const double rate = static_cast<double>(reported) / residents;
+    EXPECT_GE(rate, 0.5) << date;
+    EXPECT_LE(rate, 1.0) << date;
+    lowest = std::min(lowest, rate);
+    highest = std::max(highest, rate);
+  }
+  EXPECT_LT(highest, 0.97);  // never everyone: there are gaps
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_reports WHERE date < $1 OR date > $2",
+                       {local_date(kNow - 13 * kDayMs), local_date(kNow)}),
+            0);
+  // Nothing from the future; a report's date is the local date of its time.
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_reports WHERE created_at > $1 OR updated_at <> created_at", {kNow}),
+            0);
+  for (const auto& r : db_->query("SELECT date, created_at FROM health_reports ORDER BY id LIMIT 500").rows) {
+    EXPECT_EQ(db::as_text(r[0]), local_date(db::as_int(r[1])));
+  }
+  // One report a person, day and slot, at the person's home grid, marked as demo data.
+  EXPECT_EQ(
+      db_->count("SELECT COUNT(*) FROM health_reports h JOIN residents r ON r.id = h.person_id WHERE h.area_id <> "
+                 "r.area_id OR h.source <> 'demo' OR h.amendments <> 0 OR h.slot NOT IN (1, 2)"),
+      0);
+  // Grids differ: a lax one well below the others.
+  const auto grids = db_->query(
+      "SELECT r.area_id, COUNT(*) FROM health_reports h JOIN residents r ON r.id = h.person_id WHERE h.slot = 1 "
+      "GROUP BY r.area_id");
+  ASSERT_EQ(grids.size(), 12u);
+  std::vector<double> rates;
+  for (const auto& g : grids.rows) {
+    const auto people = db_->count("SELECT COUNT(*) FROM residents WHERE area_id = $1", {g[0]});
+    rates.push_back(static_cast<double>(db::as_int(g[1])) / (14.0 * static_cast<double>(people)));
+  }
+  std::sort(rates.begin(), rates.end());
+  EXPECT_LT(rates.front(), 0.78);
+  EXPECT_GT(rates[rates.size() / 2], 0.82);
+  // Some people never or hardly ever report.
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM residents r WHERE (SELECT COUNT(*) FROM health_reports h WHERE "
+                       "h.person_id = r.id) <= 3"),
+            summary_->residents / 200);
+  // Temperatures: normal nearly always, a few fevers.
+  const auto all = db_->count("SELECT COUNT(*) FROM health_reports");
+  const auto normal = db_->count("SELECT COUNT(*) FROM health_reports WHERE temperature BETWEEN 36.2 AND 37.1");
+  const auto fevers = db_->count("SELECT COUNT(*) FROM health_reports WHERE temperature >= 37.3");
+  EXPECT_GT(normal, all * 99 / 100);
+  EXPECT_GT(fevers, 14);
+  EXPECT_LT(fevers, all / 500);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_reports WHERE temperature < 36.0 OR temperature > 39.5"), 0);
+  // A second report a day only from people whose status asks for two at that time.
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_reports WHERE slot = 2"), 0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_reports h WHERE h.slot = 2 AND NOT EXISTS (SELECT 1 FROM "
+                       "health_statuses s WHERE s.person_id = h.person_id AND s.status IN ('observation', "
+                       "'home_quarantine', 'centralized_isolation') AND s.starts_at <= h.created_at AND (s.ends_at IS "
+                       "NULL OR s.ends_at > h.created_at))"),
+            0);
+}
+
+TEST_F(DemoGeneratorTest, UnwellReportsRaiseAlertsLikeTheService) {
+  EXPECT_EQ(summary_->health_alerts, db_->count("SELECT COUNT(*) FROM health_alerts"));
+  // unwell = fever, serious symptom or positive test; one alert of each kind that applies.
+  const auto rs = db_->query(
+      "SELECT h.id, h.temperature, h.symptoms, h.test_result, h.unwell, "
+      "(SELECT COUNT(*) FROM health_alerts a WHERE a.report_id = h.id AND a.kind = 'fever'), "
+      "(SELECT COUNT(*) FROM health_alerts a WHERE a.report_id = h.id AND a.kind = 'serious_symptom'), "
+      "(SELECT COUNT(*) FROM health_alerts a WHERE a.report_id = h.id AND a.kind = 'positive_test') "
+      "FROM health_reports h WHERE h.unwell = 1 OR h.temperature >= 37.3 OR h.test_result = 'positive' OR "
+      "h.symptoms LIKE '%shortness_of_breath%' OR h.symptoms LIKE '%chest_pain%' OR h.symptoms LIKE '%confusion%'");
+  ASSERT_FALSE(rs.empty());
+  std::int64_t reports_with_alerts = 0;
+  for (const auto& r : rs.rows) {
+    const auto temperature = db::as_opt_double(r[1]);
+    const bool fever = temperature && *temperature >= health::kFeverCelsius - 1e-9;
+    bool serious = false;
+    const auto symptoms = db::as_text(r[2]);
+    for (std::size_t start = 0; start < symptoms.size();) {
+      auto end = symptoms.find(',', start);
+      if (end == std::string::npos) end = symptoms.size();
+      const auto code = symptoms.substr(start, end - start);
+      EXPECT_NE(std::find(health::symptom_codes().begin(), health::symptom_codes().end(), code),
+                health::symptom_codes().end())
+          << code;
+      serious = serious || health::serious_symptom(code);
+      start = end + 1;
+    }
+    const bool positive = db::as_text(r[3]) == "positive";
+    EXPECT_EQ(db::as_int(r[4]), fever || serious || positive ? 1 : 0) << db::as_int(r[0]);
+    EXPECT_EQ(db::as_int(r[5]), fever ? 1 : 0) << db::as_int(r[0]);
+    EXPECT_EQ(db::as_int(r[6]), serious ? 1 : 0) << db::as_int(r[0]);
+    EXPECT_EQ(db::as_int(r[7]), positive ? 1 : 0) << db::as_int(r[0]);
+    ++reports_with_alerts;
+  }
+  EXPECT_EQ(db_->count("SELECT COUNT(DISTINCT report_id) FROM health_alerts"), reports_with_alerts);
+  // Alerts belong to their report: person, grid, time.
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_alerts a JOIN health_reports h ON h.id = a.report_id WHERE "
+                       "a.person_id <> h.person_id OR a.area_id <> h.area_id OR a.created_at <> h.created_at"),
+            0);
+  // Open for the last two days, handled with a note before.
+  const auto yesterday = local_date(kNow - kDayMs);
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_alerts a JOIN health_reports h ON h.id = a.report_id WHERE "
+                       "a.kind = 'fever' AND a.status = 'open'"),
+            0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_alerts a JOIN health_reports h ON h.id = a.report_id WHERE "
+                       "(h.date >= $1) <> (a.status = 'open')",
+                       {yesterday}),
+            0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_alerts WHERE status = 'open' AND (handled_by IS NOT NULL OR "
+                       "handled_at IS NOT NULL OR note IS NOT NULL)"),
+            0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_alerts a WHERE status = 'handled' AND (note IS NULL OR note = '' "
+                       "OR handled_at < created_at OR handled_at > $1 OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id "
+                       "= a.handled_by))",
+                       {kNow}),
+            0);
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_alerts WHERE status = 'handled'"), 0);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_alerts WHERE kind = 'fever' AND detail NOT LIKE '%°C on %'"), 0);
+}
+
+TEST_F(DemoGeneratorTest, MissedReportFlagsForPastDays) {
+  const auto today = local_date(kNow);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_missed_flags WHERE date >= $1", {today}), 0);
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_missed_flags"), 12);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_missed_flags f JOIN areas a ON a.id = f.area_id WHERE a.level <> 3 "
+                       "OR f.missing <= 0 OR f.missing > f.expected OR f.created_at > $1",
+                       {kNow}),
+            0);
+}
+
+/// Status periods of one person, oldest first, obey the spec: contiguous, one
+/// open, and every change an allowed transition.
+void expect_valid_history(DemoDatabase& d, std::int64_t person) {
+  const auto rs = d.query(
+      "SELECT status, starts_at, ends_at, reason, set_at FROM health_statuses WHERE person_id = $1 "
+      "ORDER BY starts_at, id",
+      {person});
+  ASSERT_FALSE(rs.empty());
+  std::string from = "normal";
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    const auto& r = rs.rows[i];
+    const auto status = db::as_text(r[0]);
+    EXPECT_TRUE(health::transition_allowed(from, status)) << person << ": " << from << " -> " << status;
+    EXPECT_FALSE(db::as_text(r[3]).empty()) << person;
+    EXPECT_LE(db::as_int(r[1]), kNow) << person;
+    EXPECT_EQ(db::as_int(r[4]), db::as_int(r[1])) << person;
+    if (i + 1 < rs.size()) {
+      ASSERT_FALSE(db::is_null(r[2])) << person << " has two open periods";
+      EXPECT_EQ(db::as_int(r[2]), db::as_int(rs.rows[i + 1][1])) << person;
+    } else {
+      EXPECT_TRUE(db::is_null(r[2])) << person << " has no current period";
+    }
+    from = status;
+  }
+}
+
+TEST_F(DemoGeneratorTest, OutbreakHasConfirmedCasesWithValidHistories) {
+  const auto cases = db_->query(
+      "SELECT s.person_id, r.area_id, g.parent_id, r.household_id, s.starts_at FROM health_statuses s "
+      "JOIN residents r ON r.id = s.person_id JOIN areas g ON g.id = r.area_id "
+      "WHERE s.status = 'confirmed' AND s.ends_at IS NULL ORDER BY s.person_id");
+  ASSERT_GE(cases.size(), 3u);
+  EXPECT_LE(cases.size(), 6u);
+  EXPECT_EQ(summary_->confirmed_cases, static_cast<std::int64_t>(cases.size()));
+  std::set<std::int64_t> communities;
+  const auto today = local_day(kNow);
+  for (const auto& c : cases.rows) {
+    const auto person = db::as_int(c[0]);
+    communities.insert(db::as_int(c[2]));
+    // Onset (the first period) 3–6 days ago, confirmed 1–2 days ago, with a positive test.
+    const auto first = db_->count("SELECT MIN(starts_at) FROM health_statuses WHERE person_id = $1", {c[0]});
+    EXPECT_GE(today - local_day(first), 3) << person;
+    EXPECT_LE(today - local_day(first), 6) << person;
+    EXPECT_GE(today - local_day(db::as_int(c[4])), 1) << person;
+    EXPECT_LE(today - local_day(db::as_int(c[4])), 2) << person;
+    EXPECT_EQ(db_->count("SELECT COUNT(*) FROM health_reports WHERE person_id = $1 AND test_result = 'positive' AND "
+                         "created_at <= $2 AND test_date IS NOT NULL",
+                         {c[0], c[4]}),
+              1)
+        << person;
+    EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_reports WHERE person_id = $1 AND temperature >= 37.3", {c[0]}),
+              0);
+    // The household is in home quarantine since the confirmation (or is itself a case).
+    EXPECT_EQ(
+        db_->count("SELECT COUNT(*) FROM residents m WHERE m.household_id = $1 AND m.id <> $2 AND NOT EXISTS "
+                   "(SELECT 1 FROM health_statuses s WHERE s.person_id = m.id AND s.status IN ('home_quarantine', "
+                   "'confirmed'))",
+                   {c[3], c[0]}),
+        0)
+        << person;
+  }
+  EXPECT_EQ(communities.size(), 1u);
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_statuses WHERE status = 'home_quarantine' AND ends_at IS NULL"), 0);
+  // Close contacts found by the runs are under observation, linked to their run.
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM health_statuses s JOIN tracing_runs t ON t.id = s.run_id WHERE s.status = "
+                       "'observation' AND s.starts_at >= t.created_at"),
+            0);
+  EXPECT_EQ(
+      db_->count("SELECT COUNT(*) FROM health_statuses s WHERE s.run_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                 "tracing_contacts c WHERE c.run_id = s.run_id AND c.person_id = s.person_id AND c.degree = "
+                 "'close')"),
+      0);
+  // Every history is valid, cases and contacts alike.
+  for (const auto& p : db_->query("SELECT DISTINCT person_id FROM health_statuses ORDER BY person_id").rows) {
+    expect_valid_history(*db_, db::as_int(p[0]));
+  }
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM (SELECT person_id FROM health_statuses WHERE ends_at IS NULL GROUP BY "
+                       "person_id HAVING COUNT(*) > 1) x"),
+            0);
+}
+
+TEST_F(DemoGeneratorTest, ConfirmedCasesHaveTraceableContacts) {
+  const auto cases = db_->query(
+      "SELECT person_id, MIN(starts_at) FROM health_statuses WHERE person_id IN (SELECT person_id FROM "
+      "health_statuses WHERE status = 'confirmed') GROUP BY person_id ORDER BY person_id");
+  ASSERT_GE(cases.size(), 3u);
+  auto conn = db_->database().acquire();
+  std::int64_t with_contacts = 0;
+  for (const auto& c : cases.rows) {
+    health::SqlMovementSource source(*conn, default_kinds());
+    const auto onset = *core::parse_date(local_date(db::as_int(c[1])));
+    const auto result = health::trace(source, db::as_int(c[0]), onset, health::TracingRules{});
+    ASSERT_TRUE(result.window_end) << "a confirmed case is isolated";
+    const auto co_present = std::count_if(result.contacts.begin(), result.contacts.end(), [](const health::Contact& k) {
+      return k.subject > 0 && k.degree == health::Degree::close && k.relation == health::Relation::co_presence;
+    });
+    if (co_present > 0) ++with_contacts;
+  }
+  EXPECT_GE(with_contacts, 1);
+  // One stored run per case, by the expert, with its contacts.
+  EXPECT_EQ(summary_->tracing_runs, static_cast<std::int64_t>(cases.size()));
+  EXPECT_EQ(
+      db_->count("SELECT COUNT(*) FROM tracing_runs t JOIN users u ON u.id = t.created_by WHERE u.username = "
+                 "'expert' AND t.created_at <= $1 AND t.person_id IN (SELECT person_id FROM health_statuses WHERE "
+                 "status = 'confirmed')",
+                 {kNow}),
+      static_cast<std::int64_t>(cases.size()));
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM tracing_contacts WHERE degree = 'close' AND relation = 'co-presence'"), 0);
+}
+
+TEST(DemoGenerator, HealthRecordsNeverRunAheadOfTheClock) {
+  // 08:30 local: only early reporters have reported today, and nothing is later than now.
+  constexpr core::Millis kMorning = 1'764'030'600'000;  // 2025-11-25T00:30:00Z
+  DemoDatabase d("morning", kMorning);
+  d.generate(11);
+  const auto today = local_date(kMorning), yesterday = local_date(kMorning - kDayMs);
+  const auto today_reports = d.count("SELECT COUNT(*) FROM health_reports WHERE date = $1", {today});
+  const auto yesterday_reports = d.count("SELECT COUNT(*) FROM health_reports WHERE date = $1", {yesterday});
+  EXPECT_GT(today_reports, 0);
+  EXPECT_LT(today_reports, yesterday_reports * 3 / 4);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM health_reports WHERE created_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM health_reports WHERE slot = 2 AND date = $1", {today}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM health_statuses WHERE starts_at > $1 OR set_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM health_alerts WHERE created_at > $1 OR handled_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM tracing_runs WHERE created_at > $1 OR window_start > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM health_missed_flags WHERE created_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM scans WHERE ts > $1", {kMorning}), 0);
+  EXPECT_GE(d.count("SELECT COUNT(*) FROM health_statuses WHERE status = 'confirmed'"), 3);
+}
+
+TEST(DemoGenerator, HealthRecordsOnPostgres) {
+  // bench_scans generates the community demo on PostgreSQL too: the same SQL must hold there.
+  firstline::testing::TestDatabase tdb(firstline::testing::Backend::postgres);
+  if (!tdb.available()) GTEST_SKIP() << "no PostgreSQL test cluster (run under scripts/with-postgres.sh)";
+  core::FakeClock clock(kNow);
+  auto database = db::open_database(tdb.url(), 4);
+  ASSERT_TRUE(db::migrate(*database, app::schema_migrations()));
+  {
+    auth::AuthService auth(*database, clock, auth::AuthOptions{.hash_cost = auth::HashCost::minimal()});
+    DemoOptions o;
+    o.seed = 7;
+    o.admin_password = kPassword;
+    o.account_password = kPassword;
+    const auto summary = generate_demo(*database, auth, clock, o);
+    auto conn = database->acquire();
+    auto count = [&](const std::string& sql) { return db::as_int(*conn->query_value(sql)); };
+    EXPECT_EQ(count("SELECT COUNT(*) FROM health_reports"), summary.health_reports);
+    EXPECT_EQ(count("SELECT COUNT(DISTINCT date) FROM health_reports"), 14);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM health_alerts"), summary.health_alerts);
+    EXPECT_GE(summary.confirmed_cases, 3);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM tracing_runs"), summary.confirmed_cases);
+    EXPECT_GT(count("SELECT COUNT(*) FROM health_missed_flags"), 0);
+    // The same data as on SQLite with the same seed and clock.
+    DemoDatabase sqlite("pg_twin");
+    sqlite.generate(7);
+    const std::string sql =
+        "SELECT person_id, date, slot, temperature, symptoms, test_result FROM health_reports ORDER BY id LIMIT 500";
+    EXPECT_EQ(conn->query(sql).rows, sqlite.query(sql).rows);
+    EXPECT_EQ(conn->query("SELECT person_id, status, starts_at, reason FROM health_statuses ORDER BY id").rows,
+              sqlite.query("SELECT person_id, status, starts_at, reason FROM health_statuses ORDER BY id").rows);
+  }
 }
 
 TEST_F(DemoGeneratorTest, WritesOneAuditEntry) {

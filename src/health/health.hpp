@@ -28,6 +28,13 @@ bool serious_symptom(std::string_view code);
 
 constexpr double kFeverCelsius = 37.3;
 
+/// A grid is flagged at the deadline when fewer than this share of its
+/// expected reports came in (100: any missing report flags it).
+constexpr int kDefaultFlagBelowPercent = 95;
+inline bool should_flag(std::int64_t expected, std::int64_t received, int below_percent) {
+  return received < expected && received * 100 < static_cast<std::int64_t>(below_percent) * expected;
+}
+
 struct ReportInput {
   std::optional<std::int64_t> person_id;  // omitted by a resident: their own
   std::string date;                       // YYYY-MM-DD (local)

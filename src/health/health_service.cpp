@@ -559,7 +559,7 @@ std::int64_t HealthService::flag_missing_reports() {
   auto grids = HealthStore::grid_counts(*conn, "/", day);
   std::map<std::int64_t, std::string> paths;
   for (const auto& g : grids) {
-    if (g.reported >= g.expected) continue;
+    if (!should_flag(g.expected, g.reported, options_.flag_below_percent)) continue;
     MissedFlag f;
     f.area_id = g.area_id;
     f.date = day;

@@ -23,6 +23,7 @@ namespace firstline::health {
 struct HealthOptions {
   int utc_offset_minutes = 480;  // local dates (China Standard Time)
   int deadline_hour = 10;        // local hour when grids missing reports are flagged
+  int flag_below_percent = kDefaultFlagBelowPercent;  // ...when under this share of expected reports
   int days_back = 14;            // oldest date a report may be for
   std::size_t max_batch = 1000;  // reports per request
 };

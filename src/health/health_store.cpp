@@ -680,7 +680,10 @@ ScanEvent event_from(const std::vector<db::Value>& r) {
 }
 
 void append_kinds(db::Sql& sql, const std::vector<std::string>& kinds) {
-  sql.append(" AND s.place_id IN (SELECT id FROM places WHERE kind IN (");
+  // The unary plus keeps SQLite from driving the query through the place
+  // index (every scan of the period at those places) instead of the person's
+  // (person_id, ts) range; PostgreSQL reads it as the same column.
+  sql.append(" AND +s.place_id IN (SELECT id FROM places WHERE kind IN (");
   if (kinds.empty()) sql.append("''");
   else bind_list(sql, kinds);
   sql.append("))");
