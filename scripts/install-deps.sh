@@ -13,6 +13,8 @@ packages=(
   wrk curl
   # QR posters of places (SVG and PDF)
   libqrencode-dev libcairo2-dev fontconfig libxml2-utils
+  # CAP 1.2 documents and the Atom feed of warnings (xmlTextWriter; schema validation in tests)
+  libxml2-dev
   # browser tests (web/tests): headless Chromium, and CJK fonts so screenshots show Chinese
   chromium fonts-noto-cjk
 )

@@ -18,6 +18,7 @@
 #include "movement/movement_service.hpp"
 #include "people/people_service.hpp"
 #include "transfer/registry_import.hpp"
+#include "warnings/warning_service.hpp"
 
 namespace firstline::app {
 
@@ -28,6 +29,7 @@ struct AppOptions {
   std::size_t max_connections = 8;
   movement::MovementOptions movement;
   health::HealthOptions health;
+  warnings::WarningOptions warnings;  // its time zone and public URL follow movement's
 };
 
 class Application {
@@ -45,6 +47,7 @@ class Application {
   transfer::RegistryImporter& importer() { return *importer_; }
   movement::MovementService& movement() { return *movement_; }
   health::HealthService& health() { return *health_; }
+  warnings::WarningService& warnings() { return *warnings_; }
   http::Metrics& metrics() { return metrics_; }
 
  private:
@@ -62,6 +65,7 @@ class Application {
   std::unique_ptr<transfer::RegistryImporter> importer_;
   std::unique_ptr<movement::MovementService> movement_;
   std::unique_ptr<health::HealthService> health_;
+  std::unique_ptr<warnings::WarningService> warnings_;
 };
 
 }  // namespace firstline::app

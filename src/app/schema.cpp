@@ -340,6 +340,71 @@ CREATE TABLE tracing_contacts (
 CREATE INDEX tracing_contacts_run ON tracing_contacts(run_id, id);
 CREATE INDEX tracing_contacts_person ON tracing_contacts(person_id);
 )SQL"},
+      {6, "warnings with their lifecycle and escalation history", R"SQL(
+-- A warning is about area_id; current_area_id is where it waits for
+-- acknowledgement (area_id, or an ancestor after escalations). escalate_at is
+-- the next deadline the scheduler acts on (NULL: none). identifier is the
+-- stable CAP identifier, set right after the insert.
+CREATE TABLE warnings (
+  id {{pk}},
+  identifier TEXT,
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  current_area_id BIGINT NOT NULL REFERENCES areas(id),
+  level TEXT NOT NULL,
+  category TEXT NOT NULL,
+  event TEXT NOT NULL,
+  headline TEXT NOT NULL,
+  description TEXT NOT NULL,
+  instruction TEXT NOT NULL,
+  exercise INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  source TEXT NOT NULL,
+  reasons TEXT NOT NULL DEFAULT '[]',
+  sender TEXT NOT NULL,
+  sender_name TEXT NOT NULL,
+  ack_minutes INTEGER NOT NULL,
+  ack_due_at BIGINT,
+  escalate_at BIGINT,
+  escalations INTEGER NOT NULL DEFAULT 0,
+  escalated_at BIGINT,
+  created_at BIGINT NOT NULL,
+  created_by BIGINT,
+  sent_at BIGINT,
+  sent_by BIGINT,
+  expires_at BIGINT,
+  acknowledged_at BIGINT,
+  acknowledged_by BIGINT,
+  handled_at BIGINT,
+  handled_by BIGINT,
+  closed_at BIGINT,
+  closed_by BIGINT,
+  cancelled_at BIGINT,
+  cancelled_by BIGINT,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX warnings_identifier ON warnings(identifier);
+-- Inboxes: by area (subtree joins), by where a warning waits, by status.
+CREATE INDEX warnings_area_status ON warnings(area_id, status, id);
+CREATE INDEX warnings_current_area_status ON warnings(current_area_id, status, id);
+CREATE INDEX warnings_status ON warnings(status, id);
+-- The scheduler's scan for passed acknowledgement deadlines.
+CREATE INDEX warnings_escalate_at ON warnings(escalate_at) WHERE status = 'issued';
+CREATE INDEX warnings_pending_proposal ON warnings(area_id, level) WHERE status = 'proposed';
+
+-- Every step: who (NULL: the system), when, a note, and where the warning
+-- was; escalations name the area they moved it to.
+CREATE TABLE warning_events (
+  id {{pk}},
+  warning_id BIGINT NOT NULL REFERENCES warnings(id),
+  action TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  by_user BIGINT,
+  note TEXT,
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  escalated_to_area_id BIGINT REFERENCES areas(id)
+);
+CREATE INDEX warning_events_warning ON warning_events(warning_id, id);
+)SQL"},
   };
   return migrations;
 }

@@ -476,10 +476,23 @@ TEST(RoleTable, SpotChecks) {
   EXPECT_FALSE(role_allows(Role::resident, Permission::read_registry));
   EXPECT_FALSE(role_allows(Role::resident, Permission::write_registry));
   EXPECT_FALSE(role_allows(Role::resident, Permission::see_personal_data));
+  // Warnings: officials and community staff issue them; grid workers and up
+  // acknowledge and handle them; nobody else does either.
+  for (auto r : {Role::district_official, Role::street_official, Role::community_staff}) {
+    EXPECT_TRUE(role_allows(r, Permission::issue_warnings));
+    EXPECT_TRUE(role_allows(r, Permission::respond_warnings));
+  }
+  EXPECT_FALSE(role_allows(Role::grid_worker, Permission::issue_warnings));
+  EXPECT_TRUE(role_allows(Role::grid_worker, Permission::respond_warnings));
+  for (auto r : {Role::expert, Role::volunteer, Role::property_company, Role::social_org, Role::enterprise,
+                 Role::resident}) {
+    EXPECT_FALSE(role_allows(r, Permission::issue_warnings));
+    EXPECT_FALSE(role_allows(r, Permission::respond_warnings));
+  }
   for (auto p : {Permission::read_areas, Permission::write_areas, Permission::read_registry,
                  Permission::write_registry, Permission::see_personal_data, Permission::manage_users,
                  Permission::read_audit, Permission::read_health, Permission::write_health,
-                 Permission::trace_contacts}) {
+                 Permission::trace_contacts, Permission::issue_warnings, Permission::respond_warnings}) {
     EXPECT_TRUE(role_allows(Role::admin, p));
   }
 }

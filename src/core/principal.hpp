@@ -41,6 +41,8 @@ enum class Permission {
   read_health,         // health reports, statuses, alerts and tracing results of people in scope
   write_health,        // record reports for others, set statuses, handle alerts
   trace_contacts,      // start contact tracing runs and turn contacts into observation tasks
+  issue_warnings,      // issue, release, close and cancel warnings on areas in scope
+  respond_warnings,    // acknowledge and handle warnings waiting at an area in scope
 };
 
 /// The fixed permission table of a role (docs/API.md lists it).
