@@ -6,6 +6,15 @@ export const canSeePersonal = () => hasRole('admin', 'community_staff', 'grid_wo
 export const canWriteAreas = () => hasRole('admin', 'district_official', 'street_official', 'community_staff')
 export const canReadHealth = () =>
   hasRole('admin', 'district_official', 'street_official', 'community_staff', 'grid_worker', 'expert')
+/** read_areas: everyone but residents (warnings, the event stream). */
+export const canReadAreas = () =>
+  hasRole('admin', 'district_official', 'street_official', 'community_staff', 'grid_worker', 'expert',
+    'property_company', 'social_org', 'enterprise', 'volunteer')
+/** issue_warnings: issue, release, close and cancel warnings. */
+export const canIssueWarnings = () => hasRole('admin', 'district_official', 'street_official', 'community_staff')
+/** respond_warnings: acknowledge and handle warnings. */
+export const canRespondWarnings = () =>
+  hasRole('admin', 'district_official', 'street_official', 'community_staff', 'grid_worker')
 
 export const TAGS = [
   'elderly_alone', 'elderly', 'disabled', 'chronic_illness', 'pregnant', 'child',
