@@ -13,6 +13,7 @@
 #include "health/health_routes.hpp"
 #include "movement/movement_routes.hpp"
 #include "people/people_routes.hpp"
+#include "risks/risk_routes.hpp"
 #include "transfer/transfer_routes.hpp"
 #include "warnings/warning_routes.hpp"
 
@@ -37,6 +38,9 @@ Application::Application(AppOptions options, const core::Clock& clock)
   options_.warnings.utc_offset_minutes = options_.movement.utc_offset_minutes;
   options_.warnings.public_url = options_.movement.public_url;
   warnings_ = std::make_unique<warnings::WarningService>(*db_, clock_, options_.warnings, &hub_);
+  risks_ = std::make_unique<risks::RiskService>(*db_, clock_);
+  options_.epi.utc_offset_minutes = options_.movement.utc_offset_minutes;
+  epi_ = std::make_unique<epi::EpiService>(*db_, clock_, options_.epi);
 
   router_.set_metrics(&metrics_);
   router_.set_authenticator([this](std::string_view token) { return auth_->authenticate(token); });
@@ -64,7 +68,8 @@ Application::Application(AppOptions options, const core::Clock& clock)
   movement::add_movement_routes(router_, *movement_);
   health::add_health_routes(router_, *health_);
   warnings::add_warning_routes(router_, *warnings_);
-  epi::add_epi_routes(router_);
+  risks::add_risk_routes(router_, *risks_);
+  epi::add_epi_routes(router_, *epi_);
 }
 
 void Application::add_system_routes() {

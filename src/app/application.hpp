@@ -12,11 +12,13 @@
 #include "core/clock.hpp"
 #include "core/event_hub.hpp"
 #include "db/database.hpp"
+#include "epi/epi_service.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "health/health_service.hpp"
 #include "movement/movement_service.hpp"
 #include "people/people_service.hpp"
+#include "risks/risk_service.hpp"
 #include "transfer/registry_import.hpp"
 #include "warnings/warning_service.hpp"
 
@@ -30,6 +32,7 @@ struct AppOptions {
   movement::MovementOptions movement;
   health::HealthOptions health;
   warnings::WarningOptions warnings;  // its time zone and public URL follow movement's
+  epi::EpiOptions epi;                // its time zone follows movement's
 };
 
 class Application {
@@ -48,6 +51,8 @@ class Application {
   movement::MovementService& movement() { return *movement_; }
   health::HealthService& health() { return *health_; }
   warnings::WarningService& warnings() { return *warnings_; }
+  risks::RiskService& risks() { return *risks_; }
+  epi::EpiService& epi() { return *epi_; }
   http::Metrics& metrics() { return metrics_; }
 
  private:
@@ -66,6 +71,8 @@ class Application {
   std::unique_ptr<movement::MovementService> movement_;
   std::unique_ptr<health::HealthService> health_;
   std::unique_ptr<warnings::WarningService> warnings_;
+  std::unique_ptr<risks::RiskService> risks_;
+  std::unique_ptr<epi::EpiService> epi_;
 };
 
 }  // namespace firstline::app

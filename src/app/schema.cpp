@@ -405,6 +405,68 @@ CREATE TABLE warning_events (
 );
 CREATE INDEX warning_events_warning ON warning_events(warning_id, id);
 )SQL"},
+      {7, "the risk registry: risk points, inspections and inspection photos", R"SQL(
+-- A risk point of an area, rated likelihood x impact (1-5 each). The current
+-- rating is the latest inspection's (or the one set by hand);
+-- next_inspection_due = (last_inspected_at, else created_at) + interval.
+-- Location: latitude/longitude, a GeoJSON polygon (text), both or neither.
+CREATE TABLE risk_points (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  polygon TEXT,
+  description TEXT NOT NULL DEFAULT '',
+  likelihood INTEGER NOT NULL CHECK (likelihood BETWEEN 1 AND 5),
+  impact INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 5),
+  owner_name TEXT,
+  owner_phone TEXT,
+  owner_user_id BIGINT REFERENCES users(id),
+  inspection_interval_days INTEGER NOT NULL,
+  last_inspected_at BIGINT,
+  next_inspection_due BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by BIGINT,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX risk_points_area ON risk_points(area_id, id);
+CREATE INDEX risk_points_due ON risk_points(next_inspection_due) WHERE deleted_at IS NULL;
+
+-- Inspections keep the rating before and after, so a point's history of
+-- ratings is its inspections in time order.
+CREATE TABLE risk_inspections (
+  id {{pk}},
+  risk_id BIGINT NOT NULL REFERENCES risk_points(id),
+  inspected_at BIGINT NOT NULL,
+  findings TEXT NOT NULL,
+  near_miss INTEGER NOT NULL DEFAULT 0,
+  near_miss_note TEXT,
+  likelihood INTEGER NOT NULL CHECK (likelihood BETWEEN 1 AND 5),
+  impact INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 5),
+  previous_likelihood INTEGER NOT NULL,
+  previous_impact INTEGER NOT NULL,
+  inspected_by BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX risk_inspections_risk ON risk_inspections(risk_id, inspected_at);
+
+-- Photos of inspections, in the database: data is the image's bytes as
+-- base64 text (the database layer has no bytes type); size is the decoded size.
+CREATE TABLE risk_photos (
+  id {{pk}},
+  risk_id BIGINT NOT NULL REFERENCES risk_points(id),
+  inspection_id BIGINT NOT NULL REFERENCES risk_inspections(id),
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  data TEXT NOT NULL,
+  created_by BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX risk_photos_inspection ON risk_photos(inspection_id, id);
+)SQL"},
   };
   return migrations;
 }

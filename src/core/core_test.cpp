@@ -492,8 +492,17 @@ TEST(RoleTable, SpotChecks) {
   for (auto p : {Permission::read_areas, Permission::write_areas, Permission::read_registry,
                  Permission::write_registry, Permission::see_personal_data, Permission::manage_users,
                  Permission::read_audit, Permission::read_health, Permission::write_health,
-                 Permission::trace_contacts, Permission::issue_warnings, Permission::respond_warnings}) {
+                 Permission::trace_contacts, Permission::issue_warnings, Permission::respond_warnings,
+                 Permission::manage_risks}) {
     EXPECT_TRUE(role_allows(Role::admin, p));
+  }
+  // Risk registry: officials, community staff and grid workers keep it; nobody else writes.
+  for (auto r : {Role::district_official, Role::street_official, Role::community_staff, Role::grid_worker}) {
+    EXPECT_TRUE(role_allows(r, Permission::manage_risks));
+  }
+  for (auto r : {Role::expert, Role::volunteer, Role::property_company, Role::social_org, Role::enterprise,
+                 Role::resident}) {
+    EXPECT_FALSE(role_allows(r, Permission::manage_risks));
   }
 }
 

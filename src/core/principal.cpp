@@ -43,17 +43,18 @@ bool role_allows(Role role, Permission p) {
       return true;
     case Role::district_official:
       return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::read_audit ||
-             p == P::read_health || p == P::trace_contacts || p == P::issue_warnings || p == P::respond_warnings;
+             p == P::read_health || p == P::trace_contacts || p == P::issue_warnings || p == P::respond_warnings ||
+             p == P::manage_risks;
     case Role::street_official:
       return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::read_health ||
-             p == P::trace_contacts || p == P::issue_warnings || p == P::respond_warnings;
+             p == P::trace_contacts || p == P::issue_warnings || p == P::respond_warnings || p == P::manage_risks;
     case Role::community_staff:
       return p == P::read_areas || p == P::write_areas || p == P::read_registry || p == P::write_registry ||
              p == P::see_personal_data || p == P::read_health || p == P::write_health || p == P::trace_contacts ||
-             p == P::issue_warnings || p == P::respond_warnings;
+             p == P::issue_warnings || p == P::respond_warnings || p == P::manage_risks;
     case Role::grid_worker:  // acknowledges and handles the grid's warnings, issues none
       return p == P::read_areas || p == P::read_registry || p == P::write_registry || p == P::see_personal_data ||
-             p == P::read_health || p == P::write_health || p == P::respond_warnings;
+             p == P::read_health || p == P::write_health || p == P::respond_warnings || p == P::manage_risks;
     case Role::expert:  // e.g. the district's epidemiologist: the whole chain of a case
       return p == P::read_areas || p == P::read_health || p == P::trace_contacts;
     case Role::property_company:

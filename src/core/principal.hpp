@@ -43,6 +43,7 @@ enum class Permission {
   trace_contacts,      // start contact tracing runs and turn contacts into observation tasks
   issue_warnings,      // issue, release, close and cancel warnings on areas in scope
   respond_warnings,    // acknowledge and handle warnings waiting at an area in scope
+  manage_risks,        // create, edit and delete risk points, record inspections and photos
 };
 
 /// The fixed permission table of a role (docs/API.md lists it).

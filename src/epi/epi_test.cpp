@@ -486,7 +486,7 @@ namespace json = boost::json;
 class EpiRoutes : public ::testing::Test {
  protected:
   EpiRoutes() {
-    add_epi_routes(router_);
+    add_rt_route(router_);
     router_.set_authenticator([](std::string_view token) -> core::Result<core::Principal> {
       core::Principal p;
       p.user_id = 1;

@@ -25,8 +25,10 @@ export const router = createRouter({
     { path: '/health/people/:id(\\d+)', name: 'health-person', component: () => import('./pages/HealthPersonPage.vue') },
     { path: '/tracing', name: 'tracing', component: () => import('./pages/TracingPage.vue') },
     { path: '/tracing/:id(\\d+)', name: 'tracing-run', component: () => import('./pages/TracingRunPage.vue') },
+    { path: '/epi', name: 'epi', component: () => import('./pages/EpiPage.vue') },
     { path: '/warnings', name: 'warnings', component: () => import('./pages/WarningsPage.vue') },
     { path: '/warnings/:id(\\d+)', name: 'warning', component: () => import('./pages/WarningDetailPage.vue') },
+    { path: '/risks', name: 'risks', component: () => import('./pages/RisksPage.vue') },
     { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue') },
     // What a resident's personal QR code opens (<public-url>/pass/<token>).
     { path: '/pass/:token', name: 'pass', component: () => import('./pages/PassPage.vue') },

@@ -1,0 +1,63 @@
+// SQL of the per-area epidemic view: the grids of a subtree with their living
+// residents, current health statuses per grid, the status histories of the
+// people confirmed since a time (for incidence), tracing runs' onset dates,
+// and grid-to-grid flows from the scans. Reads only; no rules here
+// (EpiService applies them). Every function runs on the caller's connection.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "db/database.hpp"
+
+namespace firstline::epi {
+
+class EpiStore {
+ public:
+  struct GridRow {
+    std::int64_t area_id = 0;
+    std::string name, code, path;
+    std::int64_t residents = 0;  // living (not deleted) residents
+  };
+  /// Live grids under `path` (the area itself if it is a grid), ordered by path.
+  static std::vector<GridRow> grids(db::Connection& conn, const std::string& path);
+
+  struct StatusCounts {
+    std::int64_t observation = 0, home_quarantine = 0, centralized_isolation = 0, confirmed = 0, recovered = 0;
+  };
+  /// Current status (the period without an end) of living residents, counted per grid under `path`.
+  static std::map<std::int64_t, StatusCounts> current_counts(db::Connection& conn, const std::string& path);
+
+  struct PeriodRow {
+    std::int64_t person_id = 0;
+    std::string status;
+    core::Millis starts_at = 0;
+  };
+  /// Every status period (any time) of the residents under `path`, deleted
+  /// ones included, who have a `confirmed` period starting at or after
+  /// `since`; ordered by person, start and id.
+  static std::vector<PeriodRow> case_histories(db::Connection& conn, const std::string& path, core::Millis since);
+
+  struct RunOnset {
+    std::int64_t person_id = 0;
+    std::string onset_date;  // YYYY-MM-DD
+    core::Millis created_at = 0;
+  };
+  /// The onset dates of the tracing runs started for these people.
+  static std::vector<RunOnset> run_onsets(db::Connection& conn, const std::vector<std::int64_t>& person_ids);
+
+  struct FlowRow {
+    std::int64_t from = 0, to = 0;  // home grid, grid of the place
+    std::int64_t person_days = 0;   // Σ over local days of distinct residents seen
+  };
+  /// Residents of a grid under `path` scanned at a place in another grid under
+  /// `path` in [since, until): distinct people per local day (UTC offset
+  /// `utc_offset_minutes`), summed over the days.
+  static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, core::Millis since,
+                                         core::Millis until, int utc_offset_minutes);
+};
+
+}  // namespace firstline::epi
