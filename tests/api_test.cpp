@@ -14,12 +14,7 @@ namespace {
 
 namespace json = boost::json;
 
-json::value parse(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec) ADD_FAILURE() << "not JSON: " << body;
-  return v;
-}
+using testing::parse;
 
 std::string error_code(const HttpResponse& r) {
   auto v = parse(r.body);

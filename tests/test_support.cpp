@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <gtest/gtest.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -279,6 +281,40 @@ Seed seed_district(app::Application& app) {
   user("volunteer", core::Role::volunteer, s.community1);
   user("resident", core::Role::resident, std::nullopt, s.r1_head);
   return s;
+}
+
+boost::json::value parse(const std::string& body) {
+  boost::json::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec) ADD_FAILURE() << "not JSON: " << body.substr(0, 200);
+  return v;
+}
+
+EventStream::EventStream(int port, const std::string& topic, const std::string& token) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "connect";
+  const std::string req = "GET /api/v1/events?topic=" + topic + "&token=" + token + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(fd_, req.data(), req.size(), 0);
+  read_until(": connected", 10000);
+}
+
+EventStream::~EventStream() { ::close(fd_); }
+
+bool EventStream::read_until(const std::string& until, int ms) {
+  timeval tv{0, 50000};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  char buf[4096];
+  while (got_.find(until) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) got_.append(buf, static_cast<size_t>(n));
+  }
+  return true;
 }
 
 }  // namespace firstline::testing

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "app/application.hpp"
 #include "http/server.hpp"
 
@@ -47,6 +49,25 @@ HttpResponse http_request(int port, const std::string& method, const std::string
                           const std::string& body = {}, const std::map<std::string, std::string>& headers = {});
 /// Sends raw bytes and returns the raw answer (for malformed-request tests).
 std::string raw_request(int port, const std::string& bytes);
+
+/// Parses a JSON answer; a body that is not JSON fails the current test (and yields null).
+boost::json::value parse(const std::string& body);
+
+/// An open server-sent event stream (GET /api/v1/events?topic=...) on one raw connection.
+class EventStream {
+ public:
+  EventStream(int port, const std::string& topic, const std::string& token);
+  ~EventStream();
+  EventStream(const EventStream&) = delete;
+  EventStream& operator=(const EventStream&) = delete;
+  /// Reads until `until` has arrived (true) or `ms` have passed (false).
+  bool read_until(const std::string& until, int ms);
+  const std::string& text() const { return got_; }
+
+ private:
+  int fd_ = -1;
+  std::string got_;
+};
 
 /// An Application with its server running on a background thread.
 class TestServer {

@@ -662,16 +662,7 @@ core::Result<TracingRun> HealthService::start_tracing(const core::Principal& who
   }
   std::map<Subject, std::optional<std::int64_t>> areas;
   {
-    std::map<std::int64_t, std::int64_t> home;
-    for (std::size_t i = 0; i < residents.size(); i += 256) {
-      db::Sql sql("SELECT id, area_id FROM residents WHERE id IN (");
-      for (std::size_t k = i; k < std::min(residents.size(), i + 256); ++k) {
-        if (k > i) sql.append(", ");
-        sql.bind(residents[k]);
-      }
-      sql.append(")");
-      for (const auto& row : conn->query(sql.text(), sql.params()).rows) home[db::as_int(row[0])] = db::as_int(row[1]);
-    }
+    auto home = HealthStore::home_areas(*conn, residents);
     auto place_area = HealthStore::place_areas(*conn, places);
     for (const auto& c : result.contacts) {
       if (c.subject > 0) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 
 #include "areas/area_store.hpp"
 #include "db/sql.hpp"
@@ -99,6 +100,28 @@ void bind_list(db::Sql& sql, const std::vector<T>& values) {
     if (i) sql.append(", ");
     sql.bind(values[std::min(i, values.size() - 1)]);
   }
+}
+
+// Runs `head` + "(id, ...)" + `tail` over `ids` in chunks of `chunk`,
+// calling `row` with each result row; returns the number of statements.
+using SqlPart = std::function<void(db::Sql&)>;
+template <class F>
+int query_in_chunks(db::Connection& conn, const std::vector<std::int64_t>& ids, std::size_t chunk,
+                    const SqlPart& head, const SqlPart& tail, F&& row) {
+  int statements = 0;
+  for (std::size_t i = 0; i < ids.size(); i += chunk) {
+    std::vector<std::int64_t> part(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                   ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + chunk)));
+    db::Sql sql;
+    head(sql);
+    sql.append("(");
+    bind_list(sql, part);
+    sql.append(")");
+    if (tail) tail(sql);
+    ++statements;
+    for (const auto& r : conn.query(sql.text(), sql.params()).rows) row(r);
+  }
+  return statements;
 }
 
 constexpr const char* kReportCols =
@@ -219,14 +242,10 @@ StatusPeriod HealthStore::insert_status(db::Connection& conn, StatusPeriod p) {
 std::map<std::int64_t, std::string> HealthStore::current_statuses(db::Connection& conn,
                                                                   const std::vector<std::int64_t>& people) {
   std::map<std::int64_t, std::string> out;
-  for (std::size_t i = 0; i < people.size(); i += 256) {
-    std::vector<std::int64_t> chunk(people.begin() + static_cast<std::ptrdiff_t>(i),
-                                    people.begin() + static_cast<std::ptrdiff_t>(std::min(people.size(), i + 256)));
-    db::Sql sql("SELECT person_id, status FROM health_statuses WHERE ends_at IS NULL AND person_id IN (");
-    bind_list(sql, chunk);
-    sql.append(")");
-    for (const auto& r : conn.query(sql.text(), sql.params()).rows) out[as_int(r[0])] = as_text(r[1]);
-  }
+  query_in_chunks(
+      conn, people, 256,
+      [](db::Sql& q) { q.append("SELECT person_id, status FROM health_statuses WHERE ends_at IS NULL AND person_id IN "); },
+      nullptr, [&](const auto& r) { out[as_int(r[0])] = as_text(r[1]); });
   return out;
 }
 
@@ -639,28 +658,24 @@ std::vector<ContactRef> HealthStore::contact_refs(db::Connection& conn, std::int
 std::map<std::int64_t, std::string> HealthStore::place_names(db::Connection& conn,
                                                             const std::vector<std::int64_t>& ids) {
   std::map<std::int64_t, std::string> out;
-  for (std::size_t i = 0; i < ids.size(); i += 256) {
-    std::vector<std::int64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                    ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 256)));
-    db::Sql sql("SELECT id, name FROM places WHERE id IN (");
-    bind_list(sql, chunk);
-    sql.append(")");
-    for (const auto& r : conn.query(sql.text(), sql.params()).rows) out[as_int(r[0])] = as_text(r[1]);
-  }
+  query_in_chunks(conn, ids, 256, [](db::Sql& q) { q.append("SELECT id, name FROM places WHERE id IN "); }, nullptr,
+                  [&](const auto& r) { out[as_int(r[0])] = as_text(r[1]); });
   return out;
 }
 
 std::map<std::int64_t, std::int64_t> HealthStore::place_areas(db::Connection& conn,
                                                              const std::vector<std::int64_t>& ids) {
   std::map<std::int64_t, std::int64_t> out;
-  for (std::size_t i = 0; i < ids.size(); i += 256) {
-    std::vector<std::int64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                    ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 256)));
-    db::Sql sql("SELECT id, area_id FROM places WHERE id IN (");
-    bind_list(sql, chunk);
-    sql.append(")");
-    for (const auto& r : conn.query(sql.text(), sql.params()).rows) out[as_int(r[0])] = as_int(r[1]);
-  }
+  query_in_chunks(conn, ids, 256, [](db::Sql& q) { q.append("SELECT id, area_id FROM places WHERE id IN "); }, nullptr,
+                  [&](const auto& r) { out[as_int(r[0])] = as_int(r[1]); });
+  return out;
+}
+
+std::map<std::int64_t, std::int64_t> HealthStore::home_areas(db::Connection& conn,
+                                                            const std::vector<std::int64_t>& residents) {
+  std::map<std::int64_t, std::int64_t> out;
+  query_in_chunks(conn, residents, 256, [](db::Sql& q) { q.append("SELECT id, area_id FROM residents WHERE id IN "); },
+                  nullptr, [&](const auto& r) { out[as_int(r[0])] = as_int(r[1]); });
   return out;
 }
 
@@ -697,18 +712,19 @@ std::vector<ScanEvent> SqlMovementSource::subject_scans(const std::vector<Subjec
   std::vector<std::int64_t> people, visitors;
   for (auto s : subjects) (s > 0 ? people : visitors).push_back(s > 0 ? s : -s);
   for (auto* list : {&people, &visitors}) {
-    const char* column = list == &people ? "s.person_id" : "s.visitor_id";
-    for (std::size_t i = 0; i < list->size(); i += 128) {
-      std::vector<std::int64_t> chunk(list->begin() + static_cast<std::ptrdiff_t>(i),
-                                      list->begin() + static_cast<std::ptrdiff_t>(std::min(list->size(), i + 128)));
-      db::Sql sql("SELECT s.id, s.person_id, s.visitor_id, s.place_id, s.ts, s.direction FROM scans s WHERE ");
-      sql.append(column).append(" IN (");
-      bind_list(sql, chunk);
-      sql.append(") AND s.ts >= ").bind(from).append(" AND s.ts <= ").bind(to);
-      append_kinds(sql, kinds_);
-      ++statements_;
-      for (const auto& r : conn_.query(sql.text(), sql.params()).rows) out.push_back(event_from(r));
-    }
+    const std::string column = list == &people ? "s.person_id" : "s.visitor_id";
+    statements_ += query_in_chunks(
+        conn_, *list, 128,
+        [&](db::Sql& q) {
+          q.append("SELECT s.id, s.person_id, s.visitor_id, s.place_id, s.ts, s.direction FROM scans s WHERE ")
+              .append(column)
+              .append(" IN ");
+        },
+        [&](db::Sql& q) {
+          q.append(" AND s.ts >= ").bind(from).append(" AND s.ts <= ").bind(to);
+          append_kinds(q, kinds_);
+        },
+        [&](const auto& r) { out.push_back(event_from(r)); });
   }
   return out;
 }
@@ -737,17 +753,13 @@ std::map<Subject, std::vector<Subject>> SqlMovementSource::household_members(con
   for (auto p : persons) {
     if (p > 0) people.push_back(p);
   }
-  for (std::size_t i = 0; i < people.size(); i += 128) {
-    std::vector<std::int64_t> chunk(people.begin() + static_cast<std::ptrdiff_t>(i),
-                                    people.begin() + static_cast<std::ptrdiff_t>(std::min(people.size(), i + 128)));
-    db::Sql sql(
-        "SELECT a.id, b.id FROM residents a JOIN residents b ON b.household_id = a.household_id AND b.id <> a.id "
-        "AND b.deleted_at IS NULL WHERE a.id IN (");
-    bind_list(sql, chunk);
-    sql.append(")");
-    ++statements_;
-    for (const auto& r : conn_.query(sql.text(), sql.params()).rows) out[as_int(r[0])].push_back(as_int(r[1]));
-  }
+  statements_ += query_in_chunks(
+      conn_, people, 128,
+      [](db::Sql& q) {
+        q.append("SELECT a.id, b.id FROM residents a JOIN residents b ON b.household_id = a.household_id "
+                 "AND b.id <> a.id AND b.deleted_at IS NULL WHERE a.id IN ");
+      },
+      nullptr, [&](const auto& r) { out[as_int(r[0])].push_back(as_int(r[1])); });
   for (auto& [k, v] : out) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -762,22 +774,21 @@ std::map<Subject, core::Millis> SqlMovementSource::isolated_at(const std::vector
   for (auto p : subjects) {
     if (p > 0) people.push_back(p);
   }
-  for (std::size_t i = 0; i < people.size(); i += 128) {
-    std::vector<std::int64_t> chunk(people.begin() + static_cast<std::ptrdiff_t>(i),
-                                    people.begin() + static_cast<std::ptrdiff_t>(std::min(people.size(), i + 128)));
-    // A period still running at `since` isolates from `since` on.
-    db::Sql sql("SELECT person_id, starts_at FROM health_statuses WHERE status IN ('home_quarantine', "
-                "'centralized_isolation', 'confirmed') AND (ends_at IS NULL OR ends_at > ");
-    sql.bind(since).append(") AND person_id IN (");
-    bind_list(sql, chunk);
-    sql.append(")");
-    ++statements_;
-    for (const auto& r : conn_.query(sql.text(), sql.params()).rows) {
-      auto t = std::max(as_int(r[1]), since);
-      auto [it, inserted] = out.emplace(as_int(r[0]), t);
-      if (!inserted) it->second = std::min(it->second, t);
-    }
-  }
+  // A period still running at `since` isolates from `since` on.
+  statements_ += query_in_chunks(
+      conn_, people, 128,
+      [&](db::Sql& q) {
+        q.append("SELECT person_id, starts_at FROM health_statuses WHERE status IN ('home_quarantine', "
+                 "'centralized_isolation', 'confirmed') AND (ends_at IS NULL OR ends_at > ")
+            .bind(since)
+            .append(") AND person_id IN ");
+      },
+      nullptr,
+      [&](const auto& r) {
+        auto t = std::max(as_int(r[1]), since);
+        auto [it, inserted] = out.emplace(as_int(r[0]), t);
+        if (!inserted) it->second = std::min(it->second, t);
+      });
   return out;
 }
 

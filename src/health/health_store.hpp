@@ -98,6 +98,9 @@ class HealthStore {
   static std::vector<ContactRef> contact_refs(db::Connection& conn, std::int64_t person_id);
   static std::map<std::int64_t, std::string> place_names(db::Connection& conn, const std::vector<std::int64_t>& ids);
   static std::map<std::int64_t, std::int64_t> place_areas(db::Connection& conn, const std::vector<std::int64_t>& ids);
+  /// Home grid of each resident.
+  static std::map<std::int64_t, std::int64_t> home_areas(db::Connection& conn,
+                                                         const std::vector<std::int64_t>& residents);
 };
 
 /// The tracer's view of the scans table: only places of the given kinds.

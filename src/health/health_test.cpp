@@ -1,11 +1,7 @@
 // Health reports, statuses, alerts, missed-report flags and contact tracing
 // through the real server, on SQLite and PostgreSQL.
-#include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <thread>
 
@@ -19,12 +15,7 @@ namespace json = boost::json;
 using testing::Backend;
 using testing::Seed;
 
-json::value parse(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec) ADD_FAILURE() << "not JSON: " << body.substr(0, 200);
-  return v;
-}
+using testing::parse;
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
@@ -253,7 +244,9 @@ TEST_P(HealthApi, TheDailyViewListsWhoIsMissingAndWhoIsUnwell) {
   EXPECT_EQ(c.at("children").at(0).at("reported").as_int64(), 2);
   ASSERT_EQ(c.at("grids").as_array().size(), 2u);  // every grid, for the map
   for (const auto& g : c.at("grids").as_array()) {
-    if (g.at("area_id").as_int64() == seed_.g1) EXPECT_DOUBLE_EQ(g.at("rate").as_double(), 0.667);
+    if (g.at("area_id").as_int64() == seed_.g1) {
+      EXPECT_DOUBLE_EQ(g.at("rate").as_double(), 0.667);
+    }
   }
 }
 
@@ -400,42 +393,9 @@ TEST_P(HealthApi, EachViewerSeesTheContactsInTheirScopeAndFollowUpPutsThemUnderO
 }
 
 
-// An open stream on topic "health": one raw connection reading until `until` shows up or `ms` pass.
-class EventStream {
- public:
-  EventStream(int port, const std::string& token) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "connect";
-    const std::string req = "GET /api/v1/events?topic=health&token=" + token + " HTTP/1.1\r\nHost: x\r\n\r\n";
-    ::send(fd_, req.data(), req.size(), 0);
-    read_until(": connected", 10000);
-  }
-  ~EventStream() { ::close(fd_); }
-  bool read_until(const std::string& until, int ms) {
-    timeval tv{0, 50000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    char buf[4096];
-    while (got_.find(until) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) got_.append(buf, static_cast<size_t>(n));
-    }
-    return true;
-  }
-  const std::string& text() const { return got_; }
-
- private:
-  int fd_ = -1;
-  std::string got_;
-};
 
 TEST_P(HealthApi, AFeverReachesTheOpenPagesOfItsGridWorkerLiveAndNoOtherGrids) {
-  EventStream gw1(server_->port(), token("gw1")), gw2(server_->port(), token("gw2"));
+  testing::EventStream gw1(server_->port(), "health", token("gw1")), gw2(server_->port(), "health", token("gw2"));
   auto r = parse(report(item(seed_.r1_head, "2026-11-25", R"(,"temperature":38.4)"), token("gw1")).body);
   const auto id = r.at("alerts").at(0).at("id").as_int64();
   ASSERT_TRUE(gw1.read_until("event: alert", 10000)) << gw1.text();

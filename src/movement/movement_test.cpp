@@ -14,12 +14,7 @@ namespace json = boost::json;
 using testing::Backend;
 using testing::Seed;
 
-json::value parse(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec) ADD_FAILURE() << "not JSON: " << body.substr(0, 200);
-  return v;
-}
+using testing::parse;
 
 class MovementApi : public ::testing::TestWithParam<Backend> {
  protected:

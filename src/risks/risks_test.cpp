@@ -19,12 +19,7 @@ using testing::Seed;
 
 constexpr core::Millis kDay = 24LL * 60 * 60 * 1000;
 
-json::value parse(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec) ADD_FAILURE() << "not JSON: " << body.substr(0, 200);
-  return v;
-}
+using testing::parse;
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 

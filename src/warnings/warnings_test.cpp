@@ -30,12 +30,7 @@ using testing::Seed;
 
 constexpr core::Millis kMinute = 60 * 1000;
 
-json::value parse(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec) ADD_FAILURE() << "not JSON: " << body.substr(0, 200);
-  return v;
-}
+using testing::parse;
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
@@ -97,38 +92,7 @@ std::string cap_schema_errors(const std::string& document) {
 
 // ---- an open event stream, one raw connection ----
 
-class EventStream {
- public:
-  EventStream(int port, const std::string& topic, const std::string& token) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "connect";
-    const std::string req = "GET /api/v1/events?topic=" + topic + "&token=" + token + " HTTP/1.1\r\nHost: x\r\n\r\n";
-    ::send(fd_, req.data(), req.size(), 0);
-    read_until(": connected", 10000);
-  }
-  ~EventStream() { ::close(fd_); }
-  bool read_until(const std::string& until, int ms) {
-    timeval tv{0, 50000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    char buf[4096];
-    while (got_.find(until) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) got_.append(buf, static_cast<size_t>(n));
-    }
-    return true;
-  }
-  const std::string& text() const { return got_; }
-
- private:
-  int fd_ = -1;
-  std::string got_;
-};
+using testing::EventStream;
 
 class WarningApi : public ::testing::TestWithParam<Backend> {
  protected:
