@@ -57,7 +57,7 @@ demo: build
 
 bench: deps web
 	$(CMAKE_CONFIGURE) -DFIRSTLINE_BENCH=ON
-	cmake --build $(BUILD_DIR) -j$(JOBS) --target firstline bench_registry bench_scans bench_tracing
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target firstline bench_registry bench_scans bench_tracing bench_levels
 	scripts/run-bench.sh
 
 # Formats only where a .clang-format file applies (fallback style none), so a

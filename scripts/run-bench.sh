@@ -49,6 +49,12 @@ if [ -x "$build_dir/bench_tracing" ]; then
   "$build_dir/bench_tracing" || status=1
 fi
 
+if [ -x "$build_dir/bench_levels" ]; then
+  echo
+  echo "== bench_levels =="
+  "$build_dir/bench_levels" || status=1
+fi
+
 if [ -f bench/load.sh ]; then
   echo
   echo "== HTTP load (bench/load.sh, wrk) =="

@@ -11,6 +11,7 @@
 #include "db/migrations.hpp"
 #include "epi/epi_routes.hpp"
 #include "health/health_routes.hpp"
+#include "levels/level_routes.hpp"
 #include "movement/movement_routes.hpp"
 #include "people/people_routes.hpp"
 #include "risks/risk_routes.hpp"
@@ -41,6 +42,9 @@ Application::Application(AppOptions options, const core::Clock& clock)
   risks_ = std::make_unique<risks::RiskService>(*db_, clock_);
   options_.epi.utc_offset_minutes = options_.movement.utc_offset_minutes;
   epi_ = std::make_unique<epi::EpiService>(*db_, clock_, options_.epi);
+  options_.levels.utc_offset_minutes = options_.movement.utc_offset_minutes;
+  options_.levels.deadline_hour = options_.health.deadline_hour;
+  levels_ = std::make_unique<levels::LevelService>(*db_, clock_, epi_.get(), warnings_.get(), options_.levels);
 
   router_.set_metrics(&metrics_);
   router_.set_authenticator([this](std::string_view token) { return auth_->authenticate(token); });
@@ -70,6 +74,7 @@ Application::Application(AppOptions options, const core::Clock& clock)
   warnings::add_warning_routes(router_, *warnings_);
   risks::add_risk_routes(router_, *risks_);
   epi::add_epi_routes(router_, *epi_);
+  levels::add_level_routes(router_, *levels_);
 }
 
 void Application::add_system_routes() {

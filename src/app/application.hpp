@@ -15,6 +15,7 @@
 #include "epi/epi_service.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "levels/level_service.hpp"
 #include "health/health_service.hpp"
 #include "movement/movement_service.hpp"
 #include "people/people_service.hpp"
@@ -33,6 +34,7 @@ struct AppOptions {
   health::HealthOptions health;
   warnings::WarningOptions warnings;  // its time zone and public URL follow movement's
   epi::EpiOptions epi;                // its time zone follows movement's
+  levels::LevelOptions levels;        // its time zone follows movement's, its deadline health's
 };
 
 class Application {
@@ -53,6 +55,7 @@ class Application {
   warnings::WarningService& warnings() { return *warnings_; }
   risks::RiskService& risks() { return *risks_; }
   epi::EpiService& epi() { return *epi_; }
+  levels::LevelService& levels() { return *levels_; }
   http::Metrics& metrics() { return metrics_; }
 
  private:
@@ -73,6 +76,7 @@ class Application {
   std::unique_ptr<warnings::WarningService> warnings_;
   std::unique_ptr<risks::RiskService> risks_;
   std::unique_ptr<epi::EpiService> epi_;
+  std::unique_ptr<levels::LevelService> levels_;
 };
 
 }  // namespace firstline::app

@@ -467,6 +467,42 @@ CREATE TABLE risk_photos (
 );
 CREATE INDEX risk_photos_inspection ON risk_photos(inspection_id, id);
 )SQL"},
+      {8, "risk levels per area: rules, current levels and their history", R"SQL(
+-- Thresholds of the risk-level rules as key=value rows: key "<signal>.medium"
+-- or "<signal>.high", value a number or "off". Absent keys take the defaults
+-- of src/levels/level.cpp (docs/API.md lists them).
+CREATE TABLE level_rules (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  updated_by BIGINT
+);
+
+-- The current level of every area computed so far. reasons: one line per
+-- reason, "signal|value|threshold|level|child_id|child_name".
+CREATE TABLE area_levels (
+  area_id BIGINT PRIMARY KEY REFERENCES areas(id),
+  level TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  computed_at BIGINT NOT NULL,
+  changed_at BIGINT NOT NULL
+);
+
+-- Every change of an area's level (previous_level NULL: the first computation).
+CREATE TABLE area_level_history (
+  id {{pk}},
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  level TEXT NOT NULL,
+  previous_level TEXT,
+  reasons TEXT NOT NULL,
+  changed_at BIGINT NOT NULL
+);
+CREATE INDEX area_level_history_area ON area_level_history(area_id, id);
+
+-- Per-grid counts of living residents (the forecast's populations, the
+-- level engine's completeness) read this index alone instead of the table.
+CREATE INDEX residents_area_live ON residents(area_id, deleted_at);
+)SQL"},
   };
   return migrations;
 }

@@ -77,6 +77,7 @@ int serve(app::Application& application, const ServeFlags& f) {
   application.movement().start_scheduler();
   application.health().start_scheduler();
   application.warnings().start_scheduler();
+  application.levels().start_scheduler();
   std::cout << "firstline is serving on http://" << f.host << ":" << server.port() << "/" << std::endl;
   server.run();
   spdlog::info("stopped");
@@ -214,7 +215,8 @@ int main(int argc, char** argv) {
                   << summary.places << " places, " << summary.scans << " scans, " << summary.health_reports
                   << " health reports (" << summary.health_report_days << " days), " << summary.health_alerts
                   << " health alerts, " << summary.confirmed_cases << " confirmed cases, " << summary.tracing_runs
-                  << " tracing runs in " << summary.seconds << " s" << std::endl;
+                  << " tracing runs, " << summary.risk_points << " risk points (" << summary.inspections
+                  << " inspections), " << summary.warnings << " warnings in " << summary.seconds << " s" << std::endl;
         std::cout << "accounts (password " << password << "):" << std::endl;
         for (const auto& a : summary.accounts) {
           std::cout << "  " << a.username << "  " << a.role << (a.area_name.empty() ? "" : "  @ " + a.area_name)

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -29,6 +30,10 @@
 #include "movement/movement.hpp"
 #include "movement/movement_store.hpp"
 #include "people/people_store.hpp"
+#include "risks/risk.hpp"
+#include "risks/risk_store.hpp"
+#include "warnings/warning_service.hpp"
+#include "warnings/warning_store.hpp"
 
 namespace firstline::demo {
 namespace {
@@ -2117,6 +2122,486 @@ class HealthSimulator {
   std::unordered_map<std::int64_t, std::vector<StatusSpan>> periods_;
 };
 
+// ------------------------------------------------------------------ risks
+// Risk points of every community (old buildings, flood points, gas lines,
+// crowded markets, hazardous goods, vulnerable households, charging sheds),
+// each at a spot inside one of its grids, rated on the 5×5 matrix so that
+// every band occurs, with an inspection schedule of 7–90 days and 1–4 past
+// inspections whose resulting ratings form the point's history (the current
+// rating is the latest one's); about one point in five is overdue. Written
+// through RiskStore as RiskService::inspect would leave them. Drawn from a
+// random stream of its own.
+
+constexpr std::uint64_t kRiskStream = 0x7269736b73;  // "risks"
+
+struct RiskKind {
+  std::string_view key, label;
+  double weight;
+  int min_impact, max_impact;
+  std::array<int, 2> intervals;  // inspection intervals in days to choose from
+};
+constexpr RiskKind kRiskKinds[] = {
+    {"old_building", "老旧楼房", 0.20, 2, 5, {60, 90}},
+    {"flood_point", "积水点", 0.12, 2, 4, {14, 30}},
+    {"gas", "燃气管线", 0.12, 3, 5, {30, 30}},
+    {"crowded_place", "农贸市场人员密集", 0.14, 2, 5, {7, 14}},
+    {"hazardous_goods", "危化品仓库", 0.06, 3, 5, {14, 30}},
+    {"vulnerable_household", "独居老人家庭", 0.22, 1, 4, {7, 14}},
+    {"fire", "电动车集中充电", 0.14, 2, 5, {14, 30}},
+};
+// Findings of an inspection whose resulting rating is above, equal to or below the previous one.
+struct RiskTexts {
+  std::array<std::string_view, 2> description, worse, same, better, near_miss;
+};
+constexpr RiskTexts kRiskTexts[] = {
+    {{"1980年代砖混结构住宅，外墙空鼓、楼梯间墙体有裂缝，住户以老年人为主。",
+      "老旧楼房，屋面防水老化，阳台挑板钢筋外露。"},
+     {"北侧外墙新增两处裂缝，阳台挑板混凝土剥落，已设警示带并上报街道申请鉴定。",
+      "雨后屋面渗漏加重，三单元楼梯间墙皮大面积脱落，已通知物业限期维修。"},
+     {"外墙裂缝无明显发展，楼道照明正常，提醒住户勿在阳台堆放重物。",
+      "结构无新变化，已复核裂缝监测点读数，与上次一致。"},
+     {"外墙空鼓部分已铲除重做，屋面防水完成翻修，风险下降。", "危险阳台挑板已加固，监测点读数稳定，撤除警示带。"},
+     {"外墙瓷砖脱落砸中楼下停放的自行车，未伤人。", "楼梯扶手松动，一名老人险些摔倒。"}},
+    {{"低洼路段，强降雨时积水深度可达40厘米，附近有地下车库入口。", "下穿通道积水点，排水泵站能力不足。"},
+     {"雨水篦子被落叶和垃圾堵塞，排水不畅，已通知市政清掏。", "排水泵一台故障待修，汛期积水风险上升。"},
+     {"雨水口通畅，挡水板、沙袋等物资齐全，警示标志完好。", "检查排水设施正常，应急值守人员已明确。"},
+     {"新增排水管线已投用，复查雨后无明显积水。", "泵站完成检修，雨水篦子已更换为防堵型。"},
+     {"暴雨时一辆轿车驶入积水熄火，司机自行脱困。", "积水漫至车库入口，及时用沙袋封堵，未倒灌。"}},
+    {{"中压燃气管线沿线有居民楼和商铺，部分管段上方有违章搭建。", "燃气调压箱紧邻居民楼，周边有车辆停放。"},
+     {"管线上方新增违章堆物，地面有轻微燃气异味，已通知燃气公司抢修并疏散围观人员。",
+      "调压箱锈蚀，箱门损坏，已报燃气公司更换。"},
+     {"巡线未发现占压和泄漏，警示桩完好。", "燃气浓度检测正常，调压箱运行平稳。"},
+     {"违章搭建已拆除，占压问题消除，管线标识已补设。", "调压箱已更换，加装防撞护栏。"},
+     {"施工挖掘机险些挖断燃气管线，现场及时叫停。", "居民闻到燃气味报警，查明为灶具软管老化，已更换。"}},
+    {{"农贸市场，早高峰人流密集，通道狭窄，摊位外溢占道。", "早市人员密集，老年顾客多，出入口仅两处。"},
+     {"早高峰人流超过限流标准，部分摊主未规范佩戴口罩，已约谈市场负责人。",
+      "消防通道被摊位占用，测温验码点无人值守，已责令整改。"},
+     {"限流措施落实，出入口测温验码正常，通道保持畅通。", "市场每日消杀记录完整，摊主健康监测正常。"},
+     {"增设一处出入口并实行分时段限流，高峰人数明显下降。", "占道摊位已清理，消防通道恢复畅通。"},
+     {"早高峰入口处拥挤，一名老人被挤倒，无大碍。", "临时停电时人流拥堵，工作人员及时疏导。"}},
+    {{"储存油漆、稀释剂等易燃液体的仓库，距居民楼不足50米。", "加油站及配套油品库房，周边人员往来频繁。"},
+     {"库存超出核定量，部分桶装稀释剂露天存放，已责令立即清理并上报应急管理部门。",
+      "防爆电器损坏未修，灭火器过期，已责令停业整改。"},
+     {"储存量在核定范围内，台账清楚，消防器材有效。", "安全管理制度落实，值班人员在岗，可燃气体报警器正常。"},
+     {"超量库存已转移，防爆电器全部更换，验收合格。", "已完成整改复查，消防器材全部更新。"},
+     {"装卸时一桶稀释剂倾倒泄漏，及时用吸附棉处置，未起火。", "静电接地线脱落，发现后立即停止作业。"}},
+    {{"独居高龄老人，患有高血压，子女在外地，需每日探视。", "独居老人，行动不便，家中使用燃气灶。"},
+     {"老人近期记忆力下降，两次忘关燃气灶，已联系子女并申请安装燃气报警器。",
+      "老人跌倒后膝部受伤，生活自理能力下降，已协调志愿者每日上门。"},
+     {"老人身体状况平稳，已落实每日电话问候，药品充足。", "入户走访，室内用电用气安全，紧急呼叫器可用。"},
+     {"已安装燃气报警器和紧急呼叫器，子女每周回家探望。", "已纳入社区助餐服务，志愿者结对帮扶，风险下降。"},
+     {"老人夜间起床险些跌倒，已加装床边扶手。", "锅具干烧冒烟，邻居发现后及时关闭燃气。"}},
+    {{"电动自行车集中充电棚，夜间充电车辆多，紧邻住宅楼。", "楼道及地下室电动车停放点，存在飞线充电现象。"},
+     {"发现多处私拉飞线充电，部分电池改装，已当场拆除并通知物业加强巡查。",
+      "充电棚内杂物堆积，灭火器压力不足，已限期整改。"},
+     {"充电设施运行正常，未发现飞线充电，消防器材有效。", "夜间巡查无违规充电，监控和烟感工作正常。"},
+     {"新建智能充电桩投入使用，飞线充电基本消除。", "杂物已清理，加装自动喷淋和烟感报警。"},
+     {"一辆电动车电池充电时冒烟，值守人员及时断电并移出。", "充电插座过热熔化，未引发火灾。"}},
+};
+
+class RiskWriter {
+ public:
+  struct Users {
+    std::unordered_map<std::int64_t, std::int64_t> by_grid;  // grid id -> user (grid workers)
+    std::int64_t community = 0, street = 0, district = 0;
+  };
+
+  RiskWriter(Context& ctx, const Plan& plan, const std::vector<areas::Area>& written, std::uint64_t seed, Users users)
+      : ctx_(ctx), plan_(plan), written_(written), rng_(seed ^ kRiskStream), users_(std::move(users)) {}
+
+  void write(db::Connection& conn) {
+    db::in_transaction(conn, db::TxMode::write, [&] {
+      for (std::size_t c = 0; c < plan_.communities.size(); ++c) community(conn, static_cast<int>(c));
+    });
+  }
+
+ private:
+  const PlannedArea& area(int index) const { return plan_.areas[static_cast<std::size_t>(index)]; }
+
+  // Who inspects in a grid: its grid worker, else the outbreak community's
+  // staff, else the first street's official, else the district.
+  std::int64_t inspector(int grid, int community_number) const {
+    auto it = users_.by_grid.find(written_[static_cast<std::size_t>(grid)].id);
+    if (it != users_.by_grid.end()) return it->second;
+    if (community_number == 0) return users_.community;
+    if (area(area(grid).parent).parent == plan_.streets.at(0)) return users_.street;
+    return users_.district;
+  }
+
+  std::pair<int, int> cell_in_band(std::string_view band, const RiskKind& kind) {
+    std::vector<std::pair<int, int>> cells, fitting;
+    for (int l = 1; l <= 5; ++l) {
+      for (int i = 1; i <= 5; ++i) {
+        if (risks::band_of(l * i) != band) continue;
+        cells.emplace_back(l, i);
+        if (i >= kind.min_impact && i <= kind.max_impact) fitting.emplace_back(l, i);
+      }
+    }
+    const auto& from = fitting.empty() ? cells : fitting;
+    return from[below(rng_, from.size())];
+  }
+
+  // A rating one step away in likelihood (or the same), within the matrix.
+  std::pair<int, int> drift(std::pair<int, int> r, double up, double down) {
+    const double x = unit(rng_);
+    if (x < up)
+      r.first = std::min(r.first + 1, 5);
+    else if (x < up + down)
+      r.first = std::max(r.first - 1, 1);
+    return r;
+  }
+
+  Millis daytime(std::int64_t day) { return midnight_of(day) + between(rng_, 8 * 60 + 30, 17 * 60) * kMinute; }
+
+  std::string name_of(const RiskKind& kind, const PlannedArea& grid) {
+    const auto compound = compose(rng_, kPlaceStems, kCompoundSuffixes);
+    const auto& ns = ctx_.ns_roads[static_cast<std::size_t>(grid.col)];
+    const auto& ew = ctx_.ew_roads[static_cast<std::size_t>(grid.row)];
+    const int variant = between(rng_, 0, 1);
+    if (kind.key == "old_building")
+      return fmt::format("{}{}号楼（{}年建）", compound, between(rng_, 1, 12), between(rng_, 1972, 1992));
+    if (kind.key == "flood_point")
+      return variant ? fmt::format("{}与{}交叉口积水点", ns, ew) : fmt::format("{}地下车库入口积水点", compound);
+    if (kind.key == "gas")
+      return variant ? fmt::format("{}中压燃气管线（{}段）", ew, compound) : fmt::format("{}燃气调压箱", compound);
+    if (kind.key == "crowded_place")
+      return variant ? fmt::format("{}农贸市场", pick(rng_, kShopStems)) : fmt::format("{}早市", ew);
+    if (kind.key == "hazardous_goods")
+      return variant ? fmt::format("{}化工危化品仓库", pick(rng_, kShopStems)) : fmt::format("{}加油站", ns);
+    if (kind.key == "vulnerable_household")
+      return fmt::format("独居老人家庭（{}{}号楼{}单元{}{:02d}）", compound, between(rng_, 1, 8), between(rng_, 1, 3),
+                         between(rng_, 1, 6), between(rng_, 1, 2));
+    return variant ? fmt::format("{}电动自行车集中充电棚", compound)
+                   : fmt::format("{}{}号楼地下室电动车停放点", compound, between(rng_, 1, 8));
+  }
+
+  void community(db::Connection& conn, int c) {
+    const int community_index = plan_.communities[static_cast<std::size_t>(c)];
+    std::vector<int> grids;
+    for (int g : plan_.grids) {
+      if (area(g).parent == community_index) grids.push_back(g);
+    }
+    const int count = between(rng_, 4, 10);
+    static constexpr std::string_view kBands[] = {"low", "medium", "high", "critical"};
+    static constexpr double kBandWeights[] = {0.32, 0.36, 0.22, 0.10};
+    // Kinds not yet used in the community first (by weight), then any kind by weight.
+    std::vector<std::size_t> unused;
+    for (std::size_t k = 0; k < std::size(kRiskKinds); ++k) unused.push_back(k);
+    auto next_kind = [&] {
+      std::vector<double> weights;
+      if (unused.empty()) {
+        for (const auto& k : kRiskKinds) weights.push_back(k.weight);
+        return weighted(rng_, weights);
+      }
+      for (auto k : unused) weights.push_back(kRiskKinds[k].weight);
+      const auto i = weighted(rng_, weights);
+      const auto k = unused[i];
+      unused.erase(unused.begin() + static_cast<std::ptrdiff_t>(i));
+      return k;
+    };
+    const std::int64_t today = local_day(ctx_.now);
+    for (int n = 0; n < count; ++n) {
+      // The first community shows every band and an overdue point whatever the draws.
+      const std::string_view band = c == 0 && n < 4 ? kBands[3 - n] : kBands[weighted(rng_, kBandWeights)];
+      const bool overdue = c == 0 && n == 1 ? true : chance(rng_, 0.2);
+      const auto k = next_kind();
+      const auto& kind = kRiskKinds[k];
+      const auto& texts = kRiskTexts[k];
+      const int g = grids[below(rng_, grids.size())];
+      const auto& grid = area(g);
+      const auto by = inspector(g, c);
+
+      risks::RiskPoint p;
+      p.area_id = written_[static_cast<std::size_t>(g)].id;
+      p.name = name_of(kind, grid);
+      p.kind = std::string(kind.key);
+      const auto& r = grid.rect;
+      p.latitude = std::round((r.south + (0.1 + 0.8 * unit(rng_)) * (r.north - r.south)) * 1e6) / 1e6;
+      p.longitude = std::round((r.west + (0.1 + 0.8 * unit(rng_)) * (r.east - r.west)) * 1e6) / 1e6;
+      p.description = std::string(texts.description[below(rng_, 2)]);
+      if (kind.key == "vulnerable_household") {
+        p.owner_name = grid.responsible;  // the grid worker looks after the household
+        p.owner_phone = grid.phone;
+      } else {
+        p.owner_name = full_name(rng_, chance(rng_, 0.6) ? 'M' : 'F', between(rng_, 1960, 1990));
+        p.owner_phone = chance(rng_, 0.5) ? ctx_.phones.mobile(rng_) : landline(rng_);
+      }
+      p.inspection_interval_days = kind.intervals[below(rng_, 2)];
+      const int interval = p.inspection_interval_days;
+
+      // Inspections, newest first in time: the latest one decides whether the point is overdue.
+      const int inspections = between(rng_, 1, 4);
+      std::vector<Millis> at(static_cast<std::size_t>(inspections));
+      std::int64_t day = overdue ? today - interval - between(rng_, 1, std::max(2, interval / 3))
+                                 : today - between(rng_, 0, interval - 1);
+      at.back() = daytime(day);
+      if (at.back() > ctx_.now) at.back() = daytime(--day);
+      for (int i = inspections - 2; i >= 0; --i) {
+        day -= std::max(1, interval + between(rng_, -interval / 4, interval / 3));
+        at[static_cast<std::size_t>(i)] = daytime(day);
+      }
+      p.created_at = daytime(day - between(rng_, 3, 60));
+      p.created_by = by;
+
+      // Ratings, newest first backwards: rectification usually lowered them.
+      std::vector<std::pair<int, int>> rating(static_cast<std::size_t>(inspections) + 1);  // [0]: at creation
+      rating.back() = cell_in_band(band, kind);
+      for (int i = inspections - 1; i >= 0; --i)
+        rating[static_cast<std::size_t>(i)] = drift(rating[static_cast<std::size_t>(i) + 1], 0.3, 0.2);
+      p.likelihood = rating.back().first;
+      p.impact = rating.back().second;
+      p.last_inspected_at = at.back();
+      p.next_inspection_due = at.back() + interval * kDay;
+      p = risks::RiskStore::insert(conn, std::move(p));
+      ++ctx_.summary.risk_points;
+
+      for (int i = 0; i < inspections; ++i) {
+        const auto before = rating[static_cast<std::size_t>(i)], after = rating[static_cast<std::size_t>(i) + 1];
+        const int from = before.first * before.second, to = after.first * after.second;
+        risks::Inspection in;
+        in.risk_id = p.id;
+        in.inspected_at = at[static_cast<std::size_t>(i)];
+        const auto& findings = to > from ? texts.worse : to < from ? texts.better : texts.same;
+        in.findings = std::string(findings[below(rng_, 2)]);
+        // The first community shows a near miss whatever the draws.
+        if (chance(rng_, 0.12) || (c == 0 && n == 2 && i == inspections - 1)) {
+          in.near_miss = true;
+          in.near_miss_note = std::string(texts.near_miss[below(rng_, 2)]);
+        }
+        in.likelihood = after.first;
+        in.impact = after.second;
+        in.previous_likelihood = before.first;
+        in.previous_impact = before.second;
+        in.inspected_by = by;
+        in.created_at = std::min(in.inspected_at + between(rng_, 2, 90) * kMinute, ctx_.now);
+        p.updated_at = in.created_at;
+        risks::RiskStore::insert_inspection(conn, std::move(in));
+        ++ctx_.summary.inspections;
+      }
+      risks::RiskStore::update(conn, p);
+    }
+  }
+
+  Context& ctx_;
+  const Plan& plan_;
+  const std::vector<areas::Area>& written_;
+  Rng rng_;
+  Users users_;
+};
+
+// ------------------------------------------------------------------ warnings
+// The outbreak's warnings, made by WarningService itself on a fake clock that
+// walks through their history in time order: an orange warning on the grid of
+// the first confirmed case, issued by the community's staff soon after the
+// confirmation, acknowledged and handled by that grid's worker; a yellow
+// warning on the community issued by the street three hours ago, never
+// acknowledged, escalated once to the street by the scheduler's sweep; a blue
+// warning from a week ago, acknowledged, handled and closed; and a red drill
+// (CAP status Exercise) ten days ago, from issue to close. The CAP node id
+// comes from the seed and is stored in settings, as the service would.
+
+struct WarningUsers {
+  core::Principal community, street, grid1, grid2;
+  std::int64_t grid1_area = 0, grid2_area = 0;
+};
+
+class WarningWriter {
+ public:
+  WarningWriter(db::Database& db, Context& ctx, const Plan& plan, const std::vector<areas::Area>& written,
+                std::uint64_t seed, WarningUsers users)
+      : db_(db),
+        ctx_(ctx),
+        plan_(plan),
+        written_(written),
+        rng_(seed ^ kWarningStream),
+        users_(std::move(users)),
+        clock_(ctx.now),
+        seed_(seed) {}
+
+  void write() {
+    warnings::WarningOptions options;
+    {
+      auto conn = db_.acquire();
+      options.node_id = warnings::WarningStore::node_id(
+          *conn, fmt::format("{:08x}", scramble(seed_ ^ kWarningStream) & 0xffffffffULL));
+    }
+    warnings::WarningService service(db_, clock_, options);
+    const auto& community = written_[static_cast<std::size_t>(plan_.communities.at(0))];
+    const std::int64_t today = local_day(ctx_.now);
+    std::multimap<Millis, std::function<void()>> steps;  // run in time order on the fake clock
+
+    // The drill, ten days ago on grid2's grid.
+    {
+      const Millis issued = midnight_of(today - 10) + between(rng_, 9 * 60, 10 * 60) * kMinute;
+      const Millis ack = issued + between(rng_, 4, 12) * kMinute;
+      const Millis handled = ack + between(rng_, 30, 50) * kMinute;
+      const Millis closed = handled + between(rng_, 60, 150) * kMinute;
+      const auto grid = area_named(users_.grid2_area);
+      steps.emplace(issued, [&, grid] {
+        warnings::NewWarning w;
+        w.area_id = users_.grid2_area;
+        w.level = "red";
+        w.exercise = true;
+        w.event = "应急演练";
+        w.headline = fmt::format("【演练】{}突发聚集性疫情应急处置演练", grid);
+        w.description = fmt::format(
+            "本条为演练信息，非真实预警。"
+            "模拟{}某居民小区发现多名发热病人，检验预警发布、接收确认、逐级上报和现场处置流程。",
+            grid);
+        w.instruction = "【演练】网格员15分钟内确认接收，30分钟内到达现场，按预案组织排查、隔离和转运。";
+        drill_ = create(service, users_.community, w);
+      });
+      steps.emplace(
+          ack, [&] { step(service, users_.grid2, drill_, warnings::Step::acknowledge, "演练：已收到，正在赶赴现场"); });
+      steps.emplace(handled, [&, minutes = (handled - issued) / kMinute] {
+        step(service, users_.grid2, drill_, warnings::Step::handle,
+             fmt::format("演练：已完成模拟排查和转运，从发布到处置完毕用时{}分钟", minutes));
+      });
+      steps.emplace(closed,
+                    [&] { step(service, users_.community, drill_, warnings::Step::close, "演练结束，总结已报街道"); });
+    }
+    // The blue warning of a week ago, on the community.
+    {
+      const Millis issued = midnight_of(today - 7) + between(rng_, 8 * 60 + 30, 10 * 60) * kMinute;
+      const Millis ack = issued + between(rng_, 20, 180) * kMinute;
+      const Millis handled = midnight_of(today - 6) + between(rng_, 15 * 60, 17 * 60) * kMinute;
+      const Millis closed = midnight_of(today - 5) + between(rng_, 9 * 60, 11 * 60) * kMinute;
+      steps.emplace(issued, [&] {
+        warnings::NewWarning w;
+        w.area_id = community.id;
+        w.level = "blue";
+        w.event = "呼吸道传染病流行提示";
+        w.headline = fmt::format("{}进入秋冬季呼吸道传染病高发期", community.name);
+        w.description = "近一周辖区发热门诊就诊人数较上周上升约两成，以流感样病例为主，老年人和慢性病患者风险较高。";
+        w.instruction =
+            "提醒居民做好个人防护、勤通风；老年人和慢性病患者尽早接种疫苗；社区卫生服务站加强发热症状监测。";
+        blue_ = create(service, users_.street, w);
+      });
+      steps.emplace(ack, [&] {
+        step(service, users_.community, blue_, warnings::Step::acknowledge, "已收到，已在居民群转发提示");
+      });
+      steps.emplace(handled, [&] {
+        step(service, users_.community, blue_, warnings::Step::handle,
+             "已完成重点人群电话提醒，各楼门张贴防护宣传海报");
+      });
+      steps.emplace(closed, [&] {
+        step(service, users_.street, blue_, warnings::Step::close, "发热门诊就诊人数回落，预警解除");
+      });
+    }
+    // The orange warning on the grid of the first confirmed case.
+    auto first = first_case();
+    if (first) {
+      const auto [confirmed, grid_id] = *first;
+      const Millis issued = confirmed + between(rng_, 15, 40) * kMinute;
+      const Millis ack = std::min(issued + between(rng_, 5, 18) * kMinute, ctx_.now);
+      const Millis handled = std::min(ack + between(rng_, 180, 300) * kMinute, ctx_.now);
+      const auto& responder = grid_id == users_.grid1_area   ? users_.grid1
+                              : grid_id == users_.grid2_area ? users_.grid2
+                                                             : users_.community;
+      const auto grid = area_named(grid_id);
+      steps.emplace(issued, [&, grid, grid_id, confirmed] {
+        warnings::NewWarning w;
+        w.area_id = grid_id;
+        w.level = "orange";
+        w.event = "聚集性疫情风险";
+        w.headline = fmt::format("{}发现确诊病例", grid);
+        w.description = fmt::format(
+            "{}，{}一名居民经区疾控中心复核确诊为新冠肺炎病例（本轮首例）。该病例发病前曾在社区菜市场、超市等场所活动，"
+            "存在社区传播风险。",
+            date_text(local_day(confirmed)), grid);
+        w.instruction =
+            "病例所在楼栋实行封闭管理；网格员立即逐户排查，督促居民每日两次健康上报；密切接触者落实隔离医学观察；"
+            "居民非必要不外出，外出全程佩戴口罩。";
+        orange_ = create(service, users_.community, w);
+      });
+      steps.emplace(
+          ack, [&] { step(service, responder, orange_, warnings::Step::acknowledge, "已收到，正赶赴病例所在楼栋"); });
+      steps.emplace(handled, [&] {
+        step(service, responder, orange_, warnings::Step::handle,
+             "病例所在楼栋已封闭管理并完成环境消杀；已逐户排查，密切接触者均已落实隔离医学观察");
+      });
+    }
+    // The yellow warning on the community, unacknowledged and escalated to the street.
+    {
+      const Millis issued = ctx_.now - (3 * 60 + between(rng_, 0, 20)) * kMinute;
+      const Millis sweep = issued + service.default_ack_minutes("yellow") * kMinute + between(rng_, 1, 15) * 1000;
+      steps.emplace(issued, [&, issued] {
+        std::int64_t cases = 0, contacts = 0;
+        {
+          auto conn = db_.acquire();
+          cases = db::as_int(*conn->query_value(
+              "SELECT COUNT(*) FROM health_statuses WHERE status = 'confirmed' AND starts_at <= $1", {issued}));
+          contacts = db::as_int(*conn->query_value(
+              "SELECT COUNT(DISTINCT person_id) FROM health_statuses WHERE status = 'observation' AND run_id IS NOT "
+              "NULL AND starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1)",
+              {issued}));
+        }
+        warnings::NewWarning w;
+        w.area_id = community.id;
+        w.level = "yellow";
+        w.event = "社区传播风险";
+        w.headline = fmt::format("{}近期出现多例确诊病例", community.name);
+        w.description =
+            fmt::format("截至{}，{}本轮累计报告确诊病例{}例，另有密切接触者{}人正在医学观察，存在社区传播风险。",
+                        date_text(local_day(issued)), community.name, cases, contacts);
+        w.instruction =
+            "社区暂停聚集性活动；各网格加强出入口测温验码和健康上报督促；居民减少外出，出现发热等症状及时上报。";
+        yellow_ = create(service, users_.street, w);
+      });
+      steps.emplace(sweep, [&] { service.escalate_overdue(); });
+    }
+
+    for (auto& [at, run] : steps) {
+      clock_.set(at);
+      run();
+    }
+  }
+
+ private:
+  std::string area_named(std::int64_t id) const {
+    for (const auto& a : written_) {
+      if (a.id == id) return a.name;
+    }
+    return {};
+  }
+
+  /// When the first case was confirmed and their home grid.
+  std::optional<std::pair<Millis, std::int64_t>> first_case() {
+    auto conn = db_.acquire();
+    auto rs = conn->query(
+        "SELECT s.starts_at, r.area_id FROM health_statuses s JOIN residents r ON r.id = s.person_id WHERE s.status "
+        "= 'confirmed' ORDER BY s.starts_at, s.id LIMIT 1");
+    if (rs.empty()) return std::nullopt;
+    return std::pair{db::as_int(rs.rows[0][0]), db::as_int(rs.rows[0][1])};
+  }
+
+  std::int64_t create(warnings::WarningService& service, const core::Principal& who, const warnings::NewWarning& w) {
+    auto made = service.create(who, w);
+    if (!made) throw std::runtime_error("demo: cannot issue a warning: " + made.error().message);
+    ++ctx_.summary.warnings;
+    return made->id;
+  }
+  void step(warnings::WarningService& service, const core::Principal& who, std::int64_t id, warnings::Step s,
+            std::string note) {
+    auto done = service.step(who, id, s, std::move(note));
+    if (!done)
+      throw std::runtime_error(
+          fmt::format("demo: cannot {} warning {}: {}", warnings::step_key(s), id, done.error().message));
+  }
+
+  static constexpr std::uint64_t kWarningStream = 0x7761726e696e67;  // "warning"
+
+  db::Database& db_;
+  Context& ctx_;
+  const Plan& plan_;
+  const std::vector<areas::Area>& written_;
+  Rng rng_;
+  WarningUsers users_;
+  core::FakeClock clock_;
+  std::uint64_t seed_ = 0;
+  std::int64_t drill_ = 0, blue_ = 0, orange_ = 0, yellow_ = 0;
+};
+
 std::int64_t find_admin(db::Connection& conn, std::string& username) {
   if (auto v = conn.query_value("SELECT id FROM users WHERE username = $1", {std::string("admin")})) {
     username = "admin";
@@ -2285,6 +2770,35 @@ DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core:
     users.grid_workers[written[static_cast<std::size_t>(grid1)].id] = user_id("grid1");
     users.grid_workers[written[static_cast<std::size_t>(grid2)].id] = user_id("grid2");
     HealthSimulator(ctx, plan, written, options.seed, kReportDays, std::move(users)).write(*conn);
+
+    RiskWriter::Users risk_users;
+    risk_users.by_grid[written[static_cast<std::size_t>(grid1)].id] = user_id("grid1");
+    risk_users.by_grid[written[static_cast<std::size_t>(grid2)].id] = user_id("grid2");
+    risk_users.community = user_id("community");
+    risk_users.street = user_id("street");
+    risk_users.district = user_id("district");
+    RiskWriter(ctx, plan, written, options.seed, std::move(risk_users)).write(*conn);
+  }
+
+  // Warnings through WarningService, which borrows its own connections.
+  {
+    auto principal = [&](const std::string& username, core::Role role, int area) {
+      core::Principal p;
+      auto conn = db.acquire();
+      p.user_id = db::as_int(*conn->query_value("SELECT id FROM users WHERE username = $1", {username}));
+      p.username = username;
+      const auto& a = written[static_cast<std::size_t>(area)];
+      p.grants = {core::Grant{role, a.id, a.path}};
+      return p;
+    };
+    WarningUsers users;
+    users.community = principal("community", core::Role::community_staff, community);
+    users.street = principal("street", core::Role::street_official, street);
+    users.grid1 = principal("grid1", core::Role::grid_worker, grid1);
+    users.grid2 = principal("grid2", core::Role::grid_worker, grid2);
+    users.grid1_area = written[static_cast<std::size_t>(grid1)].id;
+    users.grid2_area = written[static_cast<std::size_t>(grid2)].id;
+    WarningWriter(db, ctx, plan, written, options.seed, std::move(users)).write();
   }
 
   {
@@ -2294,10 +2808,11 @@ DemoSummary generate_demo(db::Database& db, auth::AuthService& auth, const core:
       const auto district_id = written[0].id;
       audit::record(*conn, admin, ctx.now, "demo", "district", district_id, district_id,
                     fmt::format("scale={} seed={} streets={} communities={} grids={} buildings={} households={} "
-                                "residents={} places={} scans={} health_reports={} confirmed_cases={} accounts={}",
+                                "residents={} places={} scans={} health_reports={} confirmed_cases={} risk_points={} inspections={} "
+                                "warnings={} accounts={}",
                                 scale_key(options.scale), options.seed, s.streets, s.communities, s.grids, s.buildings,
                                 s.households, s.residents, s.places, s.scans, s.health_reports, s.confirmed_cases,
-                                s.accounts.size()));
+                                s.risk_points, s.inspections, s.warnings, s.accounts.size()));
     });
   }
   ctx.summary.seconds =

@@ -2,7 +2,8 @@
 // on temporary SQLite files: determinism, valid identity numbers and area
 // codes, grid polygons, household sizes, the age pyramid, the accounts, the
 // places and two weeks of scans of the movement module, and the health
-// module's reports, alerts, flags and outbreak (statuses, traceable cases).
+// module's reports, alerts, flags and outbreak (statuses, traceable cases),
+// the risk registry's points and inspections, and the outbreak's warnings.
 #include "demo/demo_generator.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,6 +27,7 @@
 #include "health/health_store.hpp"
 #include "health/tracer.hpp"
 #include "movement/movement.hpp"
+#include "risks/risk.hpp"
 #include "test_support.hpp"
 
 namespace firstline::demo {
@@ -469,6 +472,18 @@ TEST(DemoGenerator, SameSeedGivesTheSamePlacesAndScans) {
   EXPECT_EQ(a.query(statuses).rows, b.query(statuses).rows);
   EXPECT_EQ(a.query("SELECT person_id, kind, detail, status FROM health_alerts ORDER BY id").rows,
             b.query("SELECT person_id, kind, detail, status FROM health_alerts ORDER BY id").rows);
+  // Risk points, inspections and warnings too, CAP identifiers included.
+  const std::string points = "SELECT area_id, name, kind, latitude, likelihood, impact, next_inspection_due FROM "
+                             "risk_points ORDER BY id";
+  EXPECT_EQ(a.query(points).rows, b.query(points).rows);
+  const std::string inspections = "SELECT risk_id, inspected_at, findings, likelihood, impact FROM risk_inspections "
+                                  "ORDER BY id";
+  EXPECT_EQ(a.query(inspections).rows, b.query(inspections).rows);
+  const std::string warnings = "SELECT identifier, level, status, headline, description, updated_at FROM warnings "
+                               "ORDER BY id";
+  EXPECT_EQ(a.query(warnings).rows, b.query(warnings).rows);
+  EXPECT_EQ(a.query("SELECT warning_id, action, at, note FROM warning_events ORDER BY id").rows,
+            b.query("SELECT warning_id, action, at, note FROM warning_events ORDER BY id").rows);
 }
 
 // ---- health
@@ -750,6 +765,11 @@ TEST(DemoGenerator, HealthRecordsNeverRunAheadOfTheClock) {
   EXPECT_EQ(d.count("SELECT COUNT(*) FROM health_missed_flags WHERE created_at > $1", {kMorning}), 0);
   EXPECT_EQ(d.count("SELECT COUNT(*) FROM scans WHERE ts > $1", {kMorning}), 0);
   EXPECT_GE(d.count("SELECT COUNT(*) FROM health_statuses WHERE status = 'confirmed'"), 3);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM risk_inspections WHERE inspected_at > $1 OR created_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM risk_points WHERE created_at > $1 OR updated_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM warning_events WHERE at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM warnings WHERE updated_at > $1", {kMorning}), 0);
+  EXPECT_EQ(d.count("SELECT COUNT(*) FROM warnings WHERE status = 'issued' AND escalations = 1"), 1);
 }
 
 TEST(DemoGenerator, HealthRecordsOnPostgres) {
@@ -782,7 +802,211 @@ TEST(DemoGenerator, HealthRecordsOnPostgres) {
     EXPECT_EQ(conn->query(sql).rows, sqlite.query(sql).rows);
     EXPECT_EQ(conn->query("SELECT person_id, status, starts_at, reason FROM health_statuses ORDER BY id").rows,
               sqlite.query("SELECT person_id, status, starts_at, reason FROM health_statuses ORDER BY id").rows);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM risk_points"), summary.risk_points);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM risk_inspections"), summary.inspections);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM warnings"), summary.warnings);
+    const std::string points = "SELECT name, kind, likelihood, impact, last_inspected_at FROM risk_points ORDER BY id";
+    EXPECT_EQ(conn->query(points).rows, sqlite.query(points).rows);
+    const std::string warnings = "SELECT identifier, level, status, escalations, description FROM warnings ORDER BY id";
+    EXPECT_EQ(conn->query(warnings).rows, sqlite.query(warnings).rows);
+    EXPECT_EQ(conn->query("SELECT action, at, note FROM warning_events ORDER BY id").rows,
+              sqlite.query("SELECT action, at, note FROM warning_events ORDER BY id").rows);
   }
+}
+
+// ---- risks
+
+TEST_F(DemoGeneratorTest, EveryCommunityHasRiskPointsWithInspections) {
+  EXPECT_EQ(summary_->risk_points, db_->count("SELECT COUNT(*) FROM risk_points WHERE deleted_at IS NULL"));
+  EXPECT_EQ(summary_->inspections, db_->count("SELECT COUNT(*) FROM risk_inspections"));
+  for (const auto& c : db_->query("SELECT id, name FROM areas WHERE level = 2").rows) {
+    const auto points = db_->count(
+        "SELECT COUNT(*) FROM risk_points p JOIN areas g ON g.id = p.area_id WHERE g.parent_id = $1", {c[0]});
+    EXPECT_GE(points, 4) << db::as_text(c[1]);
+    EXPECT_LE(points, 10) << db::as_text(c[1]);
+  }
+  const auto rs = db_->query(
+      "SELECT p.id, p.kind, p.latitude, p.longitude, a.boundary, a.level, p.inspection_interval_days, "
+      "(SELECT COUNT(*) FROM risk_inspections i WHERE i.risk_id = p.id), p.name, p.owner_name FROM risk_points p "
+      "JOIN areas a ON a.id = p.area_id");
+  ASSERT_FALSE(rs.empty());
+  std::set<std::string> kinds;
+  for (const auto& r : rs.rows) {
+    const auto id = db::as_int(r[0]);
+    kinds.insert(db::as_text(r[1]));
+    EXPECT_TRUE(risks::valid_kind(db::as_text(r[1]))) << id;
+    EXPECT_EQ(db::as_int(r[5]), 3) << id << " is not in a grid";
+    double w, s, e, n;
+    const auto text = db::as_text(r[4]);
+    ASSERT_EQ(std::sscanf(text.c_str(), "{\"type\":\"Polygon\",\"coordinates\":[[[%lf,%lf],[%lf,%*f],[%*f,%lf]", &w, &s,
+                          &e, &n),
+              4);
+    const double lat = db::as_double(r[2]), lon = db::as_double(r[3]);
+    EXPECT_GT(lat, s) << id;
+    EXPECT_LT(lat, n) << id;
+    EXPECT_GT(lon, w) << id;
+    EXPECT_LT(lon, e) << id;
+    EXPECT_GE(db::as_int(r[6]), 7) << id;
+    EXPECT_LE(db::as_int(r[6]), 90) << id;
+    EXPECT_GE(db::as_int(r[7]), 1) << id;
+    EXPECT_LE(db::as_int(r[7]), 4) << id;
+    EXPECT_FALSE(db::as_text(r[8]).empty()) << id;
+    EXPECT_TRUE(db::as_opt_text(r[9])) << id;
+  }
+  EXPECT_GE(kinds.size(), 4u);
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM risk_inspections WHERE findings = '' OR (near_miss = 1 AND "
+                       "(near_miss_note IS NULL OR near_miss_note = '')) OR (near_miss = 0 AND near_miss_note IS NOT "
+                       "NULL) OR inspected_by IS NULL"),
+            0);
+}
+
+TEST_F(DemoGeneratorTest, RiskRatingsCoverEveryBandAndSomePointsAreOverdue) {
+  std::map<std::string, int> bands;
+  for (const auto& r : db_->query("SELECT likelihood, impact FROM risk_points").rows) {
+    ++bands[std::string(
+        risks::band_of(risks::rating_of(static_cast<int>(db::as_int(r[0])), static_cast<int>(db::as_int(r[1])))))];
+  }
+  for (auto band : risks::bands()) EXPECT_GT(bands[std::string(band)], 0) << band;
+  const auto overdue = db_->count("SELECT COUNT(*) FROM risk_points WHERE next_inspection_due < $1", {kNow});
+  EXPECT_GT(overdue, 0);
+  EXPECT_LT(overdue, summary_->risk_points);
+}
+
+TEST_F(DemoGeneratorTest, RiskRatingHistoriesAreConsistent) {
+  constexpr core::Millis kDay = 86'400'000;
+  const auto points = db_->query(
+      "SELECT id, likelihood, impact, last_inspected_at, next_inspection_due, inspection_interval_days, created_at, "
+      "updated_at FROM risk_points ORDER BY id");
+  for (const auto& p : points.rows) {
+    const auto id = db::as_int(p[0]);
+    const auto rs = db_->query(
+        "SELECT inspected_at, likelihood, impact, previous_likelihood, previous_impact, created_at FROM "
+        "risk_inspections WHERE risk_id = $1 ORDER BY inspected_at, id",
+        {p[0]});
+    ASSERT_FALSE(rs.empty()) << id;
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+      const auto& r = rs.rows[i];
+      EXPECT_GT(db::as_int(r[0]), db::as_int(p[6])) << id << " inspected before it was registered";
+      EXPECT_LE(db::as_int(r[0]), db::as_int(r[5])) << id;
+      EXPECT_LE(db::as_int(r[5]), kNow) << id;
+      if (i > 0) {
+        // Each inspection starts from the rating the one before left.
+        EXPECT_LT(db::as_int(rs.rows[i - 1][0]), db::as_int(r[0])) << id;
+        EXPECT_EQ(db::as_int(r[3]), db::as_int(rs.rows[i - 1][1])) << id;
+        EXPECT_EQ(db::as_int(r[4]), db::as_int(rs.rows[i - 1][2])) << id;
+      }
+    }
+    // The current rating and schedule are the latest inspection's.
+    const auto& last = rs.rows.back();
+    EXPECT_EQ(db::as_int(p[1]), db::as_int(last[1])) << id;
+    EXPECT_EQ(db::as_int(p[2]), db::as_int(last[2])) << id;
+    EXPECT_EQ(db::as_int(p[3]), db::as_int(last[0])) << id;
+    EXPECT_EQ(db::as_int(p[4]), db::as_int(last[0]) + db::as_int(p[5]) * kDay) << id;
+    EXPECT_EQ(db::as_int(p[7]), db::as_int(last[5])) << id;
+  }
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM risk_inspections WHERE near_miss = 1"), 0);
+  EXPECT_GT(db_->count("SELECT COUNT(*) FROM risk_inspections WHERE likelihood * impact <> previous_likelihood * "
+                       "previous_impact"),
+            0);
+}
+
+// ---- warnings
+
+struct DemoWarning {
+  std::int64_t id = 0, area_level = 0, current_level = 0;
+  std::string status;
+  int escalations = 0;
+  bool exercise = false;
+  std::vector<std::string> actions;
+  std::vector<std::string> actors;  // usernames, "" for the system
+};
+
+std::map<std::string, DemoWarning> demo_warnings(DemoDatabase& d) {
+  std::map<std::string, DemoWarning> out;
+  for (const auto& r : d.query("SELECT w.id, w.level, w.status, w.escalations, w.exercise, a.level, c.level FROM "
+                               "warnings w JOIN areas a ON a.id = w.area_id JOIN areas c ON c.id = w.current_area_id")
+                           .rows) {
+    DemoWarning w;
+    w.id = db::as_int(r[0]);
+    w.status = db::as_text(r[2]);
+    w.escalations = static_cast<int>(db::as_int(r[3]));
+    w.exercise = db::as_int(r[4]) != 0;
+    w.area_level = db::as_int(r[5]);
+    w.current_level = db::as_int(r[6]);
+    for (const auto& e : d.query("SELECT e.action, COALESCE(u.username, '') FROM warning_events e LEFT JOIN users u "
+                                 "ON u.id = e.by_user WHERE e.warning_id = $1 ORDER BY e.id",
+                                 {r[0]})
+                             .rows) {
+      w.actions.push_back(db::as_text(e[0]));
+      w.actors.push_back(db::as_text(e[1]));
+    }
+    out[(w.exercise ? "drill-" : "") + db::as_text(r[1])] = std::move(w);
+  }
+  return out;
+}
+
+TEST_F(DemoGeneratorTest, OutbreakWarningsFollowTheLifecycle) {
+  EXPECT_EQ(summary_->warnings, db_->count("SELECT COUNT(*) FROM warnings"));
+  auto w = demo_warnings(*db_);
+  ASSERT_EQ(w.size(), 4u);
+  using V = std::vector<std::string>;
+  // Orange on the grid of the first case: acknowledged and handled by its grid worker.
+  ASSERT_TRUE(w.contains("orange"));
+  EXPECT_EQ(w["orange"].area_level, 3);
+  EXPECT_EQ(w["orange"].status, "handled");
+  EXPECT_EQ(w["orange"].actions, (V{"issued", "acknowledged", "handled"}));
+  EXPECT_EQ(w["orange"].actors[0], "community");
+  EXPECT_EQ(w["orange"].actors[1], w["orange"].actors[2]);
+  EXPECT_EQ(w["orange"].escalations, 0);
+  // Yellow on the community: never acknowledged, escalated once to the street by the system.
+  ASSERT_TRUE(w.contains("yellow"));
+  EXPECT_EQ(w["yellow"].area_level, 2);
+  EXPECT_EQ(w["yellow"].current_level, 1);
+  EXPECT_EQ(w["yellow"].status, "issued");
+  EXPECT_EQ(w["yellow"].escalations, 1);
+  EXPECT_EQ(w["yellow"].actions, (V{"issued", "escalated"}));
+  EXPECT_EQ(w["yellow"].actors, (V{"street", ""}));
+  // Blue, closed; the drill, closed too.
+  EXPECT_EQ(w["blue"].status, "closed");
+  EXPECT_EQ(w["blue"].actions, (V{"issued", "acknowledged", "handled", "closed"}));
+  ASSERT_TRUE(w.contains("drill-red"));
+  EXPECT_TRUE(w["drill-red"].exercise);
+  EXPECT_EQ(w["drill-red"].status, "closed");
+  EXPECT_EQ(w["drill-red"].actions, (V{"issued", "acknowledged", "handled", "closed"}));
+  EXPECT_EQ(w["drill-red"].actors[1], "grid2");
+  // The columns agree with the history.
+  const auto rs = db_->query(
+      "SELECT w.id, w.status, w.sent_at, w.acknowledged_at, w.handled_at, w.closed_at, w.escalated_at, w.escalate_at, "
+      "w.ack_due_at, w.updated_at, w.created_at, w.identifier, "
+      "(SELECT MAX(e.at) FROM warning_events e WHERE e.warning_id = w.id), "
+      "(SELECT at FROM warning_events e WHERE e.warning_id = w.id AND e.action = 'escalated') FROM warnings w");
+  const auto node = db::as_text(db_->query("SELECT value FROM settings WHERE key = 'warning_node_id'").rows.at(0)[0]);
+  for (const auto& r : rs.rows) {
+    const auto id = db::as_int(r[0]);
+    const auto status = db::as_text(r[1]);
+    EXPECT_EQ(db::as_text(r[11]), "firstline-" + node + "-" + std::to_string(id));
+    EXPECT_EQ(db::as_int(r[2]), db::as_int(r[10])) << id;
+    EXPECT_EQ(db::is_null(r[3]), status == "issued") << id;
+    EXPECT_EQ(db::is_null(r[4]), status == "issued" || status == "acknowledged") << id;
+    EXPECT_EQ(db::is_null(r[5]), status != "closed") << id;
+    EXPECT_EQ(db::as_int(r[9]), db::as_int(r[12])) << id << ": updated_at is the last step";
+    EXPECT_LE(db::as_int(r[9]), kNow) << id;
+    if (status == "issued") {
+      // Escalated when its deadline passed; the next deadline (at the street) is still ahead.
+      EXPECT_EQ(db::as_int(r[6]), db::as_int(r[13])) << id;
+      EXPECT_GE(db::as_int(r[6]), db::as_int(r[2]) + 120 * 60'000) << id;
+      EXPECT_GT(db::as_int(r[8]), kNow) << id;
+      EXPECT_EQ(db::as_int(r[7]), db::as_int(r[8])) << id;
+    } else {
+      EXPECT_TRUE(db::is_null(r[7])) << id;
+      EXPECT_TRUE(db::is_null(r[6])) << id;
+      EXPECT_LE(db::as_int(r[3]), db::as_int(r[8])) << id << " acknowledged late";
+    }
+  }
+  // Steps in time order.
+  EXPECT_EQ(db_->count("SELECT COUNT(*) FROM warning_events a JOIN warning_events b ON b.warning_id = a.warning_id "
+                       "AND b.id > a.id WHERE b.at < a.at"),
+            0);
 }
 
 TEST_F(DemoGeneratorTest, WritesOneAuditEntry) {
