@@ -580,41 +580,18 @@ std::int64_t HealthService::flag_missing_reports() {
 }
 
 void HealthService::start_scheduler(std::chrono::milliseconds tick) {
-  stop_scheduler();
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = false;
-  }
-  scheduler_ = std::thread([this, tick] {
-    std::string done_for;  // the local date already flagged
-    std::unique_lock lock(scheduler_mutex_);
-    while (!scheduler_stop_) {
-      const auto now = clock_.now();
-      const auto local_hour = (now - day_start(now)) / (60 * kMinute);
-      const auto day = today();
-      if (local_hour >= options_.deadline_hour && done_for != day) {
-        lock.unlock();
-        try {
-          flag_missing_reports();
-          done_for = day;
-        } catch (const std::exception& e) {
-          spdlog::error("missed-report flags failed: {}", e.what());
-        }
-        lock.lock();
-      }
-      scheduler_cv_.wait_for(lock, tick, [this] { return scheduler_stop_; });
-    }
+  // Once per local day, after the deadline hour; a failed run is tried again next tick.
+  scheduler_.start("missed-report flags", tick, [this, done_for = std::string()]() mutable {
+    const auto now = clock_.now();
+    const auto local_hour = (now - day_start(now)) / (60 * kMinute);
+    const auto day = today();
+    if (local_hour < options_.deadline_hour || done_for == day) return;
+    flag_missing_reports();
+    done_for = day;
   });
 }
 
-void HealthService::stop_scheduler() {
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = true;
-  }
-  scheduler_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-}
+void HealthService::stop_scheduler() { scheduler_.stop(); }
 
 // ---- tracing ----
 

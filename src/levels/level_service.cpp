@@ -247,33 +247,9 @@ core::Result<std::vector<LevelChange>> LevelService::history(const core::Princip
 }
 
 void LevelService::start_scheduler(std::chrono::milliseconds tick) {
-  stop_scheduler();
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = false;
-  }
-  scheduler_ = std::thread([this, tick] {
-    std::unique_lock lock(scheduler_mutex_);
-    while (!scheduler_stop_) {
-      lock.unlock();
-      try {
-        recompute_all();
-      } catch (const std::exception& e) {
-        spdlog::error("risk level recomputation failed: {}", e.what());
-      }
-      lock.lock();
-      scheduler_cv_.wait_for(lock, tick, [this] { return scheduler_stop_; });
-    }
-  });
+  scheduler_.start("risk level recomputation", tick, [this] { recompute_all(); });
 }
 
-void LevelService::stop_scheduler() {
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = true;
-  }
-  scheduler_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-}
+void LevelService::stop_scheduler() { scheduler_.stop(); }
 
 }  // namespace firstline::levels

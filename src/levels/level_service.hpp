@@ -11,11 +11,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "core/clock.hpp"
+#include "core/periodic_task.hpp"
 #include "core/error.hpp"
 #include "core/principal.hpp"
 #include "db/database.hpp"
@@ -74,10 +73,7 @@ class LevelService {
   warnings::WarningService* warnings_;
   LevelOptions options_;
   std::mutex recompute_mutex_;
-  std::thread scheduler_;
-  std::mutex scheduler_mutex_;
-  std::condition_variable scheduler_cv_;
-  bool scheduler_stop_ = false;
+  core::PeriodicTask scheduler_;  // last member: stopped before the others go
 };
 
 }  // namespace firstline::levels

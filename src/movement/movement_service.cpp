@@ -785,37 +785,19 @@ std::int64_t MovementService::purge_expired_scans() {
 }
 
 void MovementService::start_scheduler(std::chrono::milliseconds tick) {
-  stop_scheduler();
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = false;
-  }
-  scheduler_ = std::thread([this, tick] {
-    core::Millis next_run = clock_.now();  // purge at start, then once a day of clock time
-    std::unique_lock lock(scheduler_mutex_);
-    while (!scheduler_stop_) {
-      if (clock_.now() >= next_run) {
-        lock.unlock();
-        try {
-          purge_expired_scans();
-        } catch (const std::exception& e) {
-          spdlog::error("retention purge failed: {}", e.what());
-        }
-        next_run = clock_.now() + kDay;
-        lock.lock();
-      }
-      scheduler_cv_.wait_for(lock, tick, [this] { return scheduler_stop_; });
+  // Purge at start, then once a day of clock time (also after a failed purge).
+  scheduler_.start("retention purge", tick, [this, next_run = clock_.now()]() mutable {
+    if (clock_.now() < next_run) return;
+    try {
+      purge_expired_scans();
+    } catch (...) {
+      next_run = clock_.now() + kDay;
+      throw;
     }
+    next_run = clock_.now() + kDay;
   });
 }
 
-void MovementService::stop_scheduler() {
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = true;
-  }
-  scheduler_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-}
+void MovementService::stop_scheduler() { scheduler_.stop(); }
 
 }  // namespace firstline::movement

@@ -5,14 +5,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <random>
-#include <thread>
 
 #include "core/clock.hpp"
+#include "core/periodic_task.hpp"
 #include "core/error.hpp"
 #include "core/event_hub.hpp"
 #include "core/page.hpp"
@@ -124,10 +123,7 @@ class MovementService {
   std::string pass_key_;  // empty until first use
   std::mutex rng_mutex_;
   std::mt19937_64 rng_;
-  std::thread scheduler_;
-  std::mutex scheduler_mutex_;
-  std::condition_variable scheduler_cv_;
-  bool scheduler_stop_ = false;
+  core::PeriodicTask scheduler_;  // last member: stopped before the others go
 };
 
 }  // namespace firstline::movement

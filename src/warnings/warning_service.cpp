@@ -563,33 +563,9 @@ std::int64_t WarningService::escalate_overdue() {
 }
 
 void WarningService::start_scheduler(std::chrono::milliseconds tick) {
-  stop_scheduler();
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = false;
-  }
-  scheduler_ = std::thread([this, tick] {
-    std::unique_lock lock(scheduler_mutex_);
-    while (!scheduler_stop_) {
-      lock.unlock();
-      try {
-        escalate_overdue();
-      } catch (const std::exception& e) {
-        spdlog::error("warning escalation failed: {}", e.what());
-      }
-      lock.lock();
-      scheduler_cv_.wait_for(lock, tick, [this] { return scheduler_stop_; });
-    }
-  });
+  scheduler_.start("warning escalation", tick, [this] { escalate_overdue(); });
 }
 
-void WarningService::stop_scheduler() {
-  {
-    std::lock_guard lock(scheduler_mutex_);
-    scheduler_stop_ = true;
-  }
-  scheduler_cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-}
+void WarningService::stop_scheduler() { scheduler_.stop(); }
 
 }  // namespace firstline::warnings

@@ -7,11 +7,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "core/clock.hpp"
+#include "core/periodic_task.hpp"
 #include "core/error.hpp"
 #include "core/event_hub.hpp"
 #include "core/page.hpp"
@@ -100,10 +99,7 @@ class WarningService {
   core::EventHub* hub_;
   std::mutex node_mutex_;
   std::string node_id_;
-  std::thread scheduler_;
-  std::mutex scheduler_mutex_;
-  std::condition_variable scheduler_cv_;
-  bool scheduler_stop_ = false;
+  core::PeriodicTask scheduler_;  // last member: stopped before the others go
 };
 
 }  // namespace firstline::warnings
