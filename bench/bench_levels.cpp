@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "app/schema.hpp"
+#include "db/bulk_insert.hpp"
 #include "db/database.hpp"
 #include "db/migrations.hpp"
 #include "epi/epi_service.hpp"
@@ -56,37 +57,7 @@ long env_long(const char* name, long fallback) {
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-/// Multi-row INSERTs of `cols` columns, `rows_per` rows a statement.
-class BulkInsert {
- public:
-  BulkInsert(db::Connection& conn, std::string head, int cols, int rows_per)
-      : conn_(conn), head_(std::move(head)), cols_(cols), rows_per_(rows_per) {}
-  ~BulkInsert() = default;
-  void add(std::vector<db::Value> row) {
-    for (auto& v : row) params_.push_back(std::move(v));
-    if (++rows_ == rows_per_) flush();
-  }
-  void flush() {
-    if (!rows_) return;
-    std::string sql = head_ + " VALUES ";
-    int k = 0;
-    for (int r = 0; r < rows_; ++r) {
-      sql += r ? ",(" : "(";
-      for (int c = 0; c < cols_; ++c) sql += (c ? ",$" : "$") + std::to_string(++k);
-      sql += ")";
-    }
-    conn_.execute(sql, params_);
-    params_.clear();
-    rows_ = 0;
-  }
-
- private:
-  db::Connection& conn_;
-  std::string head_;
-  int cols_, rows_per_;
-  int rows_ = 0;
-  db::Params params_;
-};
+using db::BulkInsert;
 
 struct Scale {
   long grids, per_grid;

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "app/schema.hpp"
+#include "db/bulk_insert.hpp"
 #include "db/database.hpp"
 #include "db/migrations.hpp"
 #include "health/health_store.hpp"
@@ -63,36 +64,7 @@ long peak_rss_mb() {
   return u.ru_maxrss / 1024;
 }
 
-/// Multi-row INSERTs of `cols` columns, `rows_per` rows a statement.
-class BulkInsert {
- public:
-  BulkInsert(db::Connection& conn, std::string head, int cols, int rows_per)
-      : conn_(conn), head_(std::move(head)), cols_(cols), rows_per_(rows_per) {}
-  void add(std::vector<db::Value> row) {
-    for (auto& v : row) params_.push_back(std::move(v));
-    if (++rows_ == rows_per_) flush();
-  }
-  void flush() {
-    if (!rows_) return;
-    std::string sql = head_ + " VALUES ";
-    int k = 0;
-    for (int r = 0; r < rows_; ++r) {
-      sql += r ? ",(" : "(";
-      for (int c = 0; c < cols_; ++c) sql += (c ? ",$" : "$") + std::to_string(++k);
-      sql += ")";
-    }
-    conn_.execute(sql, params_);
-    params_.clear();
-    rows_ = 0;
-  }
-
- private:
-  db::Connection& conn_;
-  std::string head_;
-  int cols_, rows_per_;
-  int rows_ = 0;
-  db::Params params_;
-};
+using db::BulkInsert;
 
 struct Scale {
   long people, places, visits;
