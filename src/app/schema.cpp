@@ -503,6 +503,111 @@ CREATE INDEX area_level_history_area ON area_level_history(area_id, id);
 -- level engine's completeness) read this index alone instead of the table.
 CREATE INDEX residents_area_live ON residents(area_id, deleted_at);
 )SQL"},
+      {9, "counts kept on write for the level engine and the forecast: residents per area, reporters per area "
+          "and day, grid-to-grid flows per past day",
+       R"SQL(
+-- Living residents per area, kept by triggers on residents (every writer:
+-- the API, imports, the demo, benchmarks).
+CREATE TABLE area_population (
+  area_id BIGINT PRIMARY KEY REFERENCES areas(id),
+  residents BIGINT NOT NULL
+);
+INSERT INTO area_population (area_id, residents)
+  SELECT area_id, COUNT(*) FROM residents WHERE deleted_at IS NULL GROUP BY area_id;
+
+-- People who reported on a local date, per area of their first report that
+-- day, kept by a trigger on health_reports (reports are never deleted, and an
+-- amendment updates the row in place).
+CREATE TABLE health_day_reporters (
+  area_id BIGINT NOT NULL REFERENCES areas(id),
+  date TEXT NOT NULL,
+  reporters BIGINT NOT NULL,
+  PRIMARY KEY (area_id, date)
+);
+INSERT INTO health_day_reporters (area_id, date, reporters)
+  SELECT h.area_id, h.date, COUNT(*) FROM health_reports h
+  WHERE NOT EXISTS (SELECT 1 FROM health_reports e WHERE e.person_id = h.person_id AND e.date = h.date AND e.id < h.id)
+  GROUP BY h.area_id, h.date;
+
+-- Open statuses by status: the few people under observation, quarantined,
+-- confirmed... without reading the whole table.
+CREATE INDEX health_statuses_open ON health_statuses(status, person_id) WHERE ends_at IS NULL;
+
+-- Distinct residents seen at a place of another grid, per local day (days
+-- since 1970-01-01 in local time), home grid and place grid: computed once
+-- per past day from scans, when first asked for.
+CREATE TABLE grid_flow_days (
+  day BIGINT NOT NULL,
+  home_area_id BIGINT NOT NULL,
+  place_area_id BIGINT NOT NULL,
+  people BIGINT NOT NULL,
+  PRIMARY KEY (day, home_area_id, place_area_id)
+);
+-- version: bumped by every write of scans of a day that has passed;
+-- computed_version: the version grid_flow_days was computed at (stale when
+-- they differ, or when the local-time offset changed).
+CREATE TABLE grid_flow_day_state (
+  day BIGINT PRIMARY KEY,
+  version BIGINT NOT NULL,
+  computed_version BIGINT,
+  utc_offset_minutes INTEGER
+);
+
+{{sqlite}}
+CREATE TRIGGER residents_population_insert AFTER INSERT ON residents WHEN NEW.deleted_at IS NULL
+BEGIN
+  INSERT INTO area_population (area_id, residents) VALUES (NEW.area_id, 1)
+    ON CONFLICT (area_id) DO UPDATE SET residents = residents + 1;
+END;
+CREATE TRIGGER residents_population_update AFTER UPDATE OF area_id, deleted_at ON residents
+BEGIN
+  UPDATE area_population SET residents = residents - 1 WHERE area_id = OLD.area_id AND OLD.deleted_at IS NULL;
+  INSERT INTO area_population (area_id, residents) SELECT NEW.area_id, 1 WHERE NEW.deleted_at IS NULL
+    ON CONFLICT (area_id) DO UPDATE SET residents = residents + 1;
+END;
+CREATE TRIGGER residents_population_delete AFTER DELETE ON residents WHEN OLD.deleted_at IS NULL
+BEGIN
+  UPDATE area_population SET residents = residents - 1 WHERE area_id = OLD.area_id;
+END;
+CREATE TRIGGER health_reports_reporters AFTER INSERT ON health_reports
+WHEN NOT EXISTS (SELECT 1 FROM health_reports e WHERE e.person_id = NEW.person_id AND e.date = NEW.date
+                 AND e.id <> NEW.id)
+BEGIN
+  INSERT INTO health_day_reporters (area_id, date, reporters) VALUES (NEW.area_id, NEW.date, 1)
+    ON CONFLICT (area_id, date) DO UPDATE SET reporters = reporters + 1;
+END;
+{{end}}
+{{postgres}}
+CREATE FUNCTION area_population_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    IF OLD.deleted_at IS NULL THEN
+      UPDATE area_population SET residents = residents - 1 WHERE area_id = OLD.area_id;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    IF NEW.deleted_at IS NULL THEN
+      INSERT INTO area_population (area_id, residents) VALUES (NEW.area_id, 1)
+        ON CONFLICT (area_id) DO UPDATE SET residents = area_population.residents + 1;
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER residents_population AFTER INSERT OR DELETE OR UPDATE OF area_id, deleted_at ON residents
+  FOR EACH ROW EXECUTE FUNCTION area_population_track();
+CREATE FUNCTION health_reporters_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM health_reports e WHERE e.person_id = NEW.person_id AND e.date = NEW.date
+                 AND e.id <> NEW.id) THEN
+    INSERT INTO health_day_reporters (area_id, date, reporters) VALUES (NEW.area_id, NEW.date, 1)
+      ON CONFLICT (area_id, date) DO UPDATE SET reporters = health_day_reporters.reporters + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER health_reports_reporters AFTER INSERT ON health_reports
+  FOR EACH ROW EXECUTE FUNCTION health_reporters_track();
+{{end}}
+)SQL"},
   };
   return migrations;
 }

@@ -16,10 +16,26 @@ void ensure_version_table(Connection& conn) {
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
       "applied_at BIGINT NOT NULL)");
 }
+
+// Keeps the text between "{{<keep>}}" and "{{end}}" and drops the blocks of
+// "{{<drop>}}" ... "{{end}}" (blocks do not nest).
+void select_dialect_blocks(std::string& s, std::string_view keep, std::string_view drop) {
+  const std::string keep_open = "{{" + std::string(keep) + "}}";
+  const std::string drop_open = "{{" + std::string(drop) + "}}";
+  constexpr std::string_view close = "{{end}}";
+  for (size_t pos = 0; (pos = s.find(drop_open, pos)) != std::string::npos;) {
+    const auto end = s.find(close, pos);
+    s.erase(pos, end == std::string::npos ? std::string::npos : end + close.size() - pos);
+  }
+  replace_all(s, keep_open, "");
+  replace_all(s, close, "");
+}
 }  // namespace
 
 std::string render_migration_sql(const std::string& sql, Dialect dialect) {
   std::string out = sql;
+  if (dialect == Dialect::sqlite) select_dialect_blocks(out, "sqlite", "postgres");
+  else select_dialect_blocks(out, "postgres", "sqlite");
   if (dialect == Dialect::sqlite) {
     replace_all(out, "{{pk}}", "INTEGER PRIMARY KEY");
     replace_all(out, "{{bytes_order}}", "");

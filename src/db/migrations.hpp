@@ -1,6 +1,8 @@
 // Versioned schema migrations, run at start-up. SQL is shared by both backends;
 // two tokens are replaced per dialect: {{pk}} (an auto-numbered BIGINT primary
-// key) and {{bytes_order}} (a byte-wise collation for materialized paths).
+// key) and {{bytes_order}} (a byte-wise collation for materialized paths), and
+// "{{sqlite}} ... {{end}}" / "{{postgres}} ... {{end}}" blocks are kept for
+// their dialect only (triggers, whose syntax differs).
 #pragma once
 
 #include <string>

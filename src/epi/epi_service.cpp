@@ -260,9 +260,9 @@ core::Result<Forecast> EpiService::project(db::Connection& conn, std::int64_t ar
     in.initial.push_back(s);
   }
 
-  // Flows of the last days: residents seen in another grid per day, averaged.
+  // Flows of the last whole days: residents seen in another grid per day, averaged.
   std::vector<GridFlow> flows;
-  const auto rows = EpiStore::grid_flows(conn, area->path, now - options_.flow_days * kDay, now + 1,
+  const auto rows = EpiStore::grid_flows(conn, area->path, today_day - std::max(1, options_.flow_days), today_day - 1,
                                          options_.utc_offset_minutes);
   for (const auto& r : rows) {
     auto from = index.find(r.from);

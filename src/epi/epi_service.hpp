@@ -37,7 +37,7 @@ namespace firstline::epi {
 
 struct EpiOptions {
   int utc_offset_minutes = 480;  // local dates (China Standard Time)
-  int flow_days = 7;             // days of scans averaged into the forecast's flows
+  int flow_days = 7;             // past whole days of scans averaged into the forecast's flows
 };
 
 inline constexpr int kDefaultCurveDays = 60;

@@ -4,6 +4,7 @@
 
 #include "core/area_code.hpp"
 #include "db/sql.hpp"
+#include "movement/flow_days.hpp"
 
 namespace firstline::epi {
 
@@ -23,13 +24,13 @@ void append_under(db::Sql& sql, std::string_view column, const std::string& path
 }  // namespace
 
 std::vector<EpiStore::GridRow> EpiStore::grids(db::Connection& conn, const std::string& path) {
+  // Residents per area are kept on write (area_population, migration 9).
   db::Sql sql(
-      "SELECT a.id, a.name, a.code, a.path, COUNT(r.id) FROM areas a "
-      "LEFT JOIN residents r ON r.area_id = a.id AND r.deleted_at IS NULL "
-      "WHERE a.deleted_at IS NULL AND a.level = ");
+      "SELECT a.id, a.name, a.code, a.path, COALESCE(p.residents, 0) FROM areas a "
+      "LEFT JOIN area_population p ON p.area_id = a.id WHERE a.deleted_at IS NULL AND a.level = ");
   sql.bind(static_cast<std::int64_t>(core::AreaLevel::grid)).append(" AND ");
   append_under(sql, "a.path", path);
-  sql.append(" GROUP BY a.id, a.name, a.code, a.path ORDER BY a.path");
+  sql.append(" ORDER BY a.path");
   std::vector<GridRow> out;
   for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
     out.push_back(GridRow{as_int(r[0]), as_text(r[1]), as_text(r[2]), as_text(r[3]), as_int(r[4])});
@@ -41,7 +42,8 @@ std::map<std::int64_t, EpiStore::StatusCounts> EpiStore::current_counts(db::Conn
                                                                        const std::string& path) {
   db::Sql sql(
       "SELECT r.area_id, s.status, COUNT(*) FROM health_statuses s JOIN residents r ON r.id = s.person_id "
-      "JOIN areas a ON a.id = r.area_id WHERE s.ends_at IS NULL AND r.deleted_at IS NULL AND ");
+      "JOIN areas a ON a.id = r.area_id WHERE s.ends_at IS NULL AND s.status IN ('observation', 'home_quarantine', "
+      "'centralized_isolation', 'confirmed', 'recovered') AND r.deleted_at IS NULL AND ");
   append_under(sql, "a.path", path);
   sql.append(" GROUP BY r.area_id, s.status");
   std::map<std::int64_t, StatusCounts> out;
@@ -99,28 +101,11 @@ std::vector<EpiStore::RunOnset> EpiStore::run_onsets(db::Connection& conn,
 }
 
 std::vector<EpiStore::FlowRow> EpiStore::grid_flows(db::Connection& conn, const std::string& path,
-                                                    core::Millis since, core::Millis until,
+                                                    std::int64_t first_day, std::int64_t last_day,
                                                     int utc_offset_minutes) {
-  // Distinct residents per (home grid, place grid, local day), then summed
-  // over the days. The range of ts comes first so both backends read the
-  // scans_ts index.
-  db::Sql sql(
-      "SELECT x.home_area_id, x.place_area_id, CAST(SUM(x.n) AS BIGINT) FROM (SELECT s.home_area_id, s.place_area_id, "
-      "(s.ts + ");
-  sql.bind(static_cast<std::int64_t>(utc_offset_minutes) * 60 * 1000);
-  sql.append(") / ").append(std::to_string(kDayMillis));
-  sql.append(" AS d, COUNT(DISTINCT s.person_id) AS n FROM scans s WHERE s.ts >= ").bind(since);
-  sql.append(" AND s.ts < ").bind(until);
-  sql.append(
-      " AND s.person_id IS NOT NULL AND s.home_area_id IS NOT NULL AND s.home_area_id <> s.place_area_id"
-      " AND s.home_area_id IN (SELECT id FROM areas WHERE ");
-  append_under(sql, "path", path);
-  sql.append(") AND s.place_area_id IN (SELECT id FROM areas WHERE ");
-  append_under(sql, "path", path);
-  sql.append(") GROUP BY 1, 2, 3) x GROUP BY x.home_area_id, x.place_area_id");
   std::vector<FlowRow> out;
-  for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
-    out.push_back(FlowRow{as_int(r[0]), as_int(r[1]), as_int(r[2])});
+  for (const auto& s : movement::FlowDays::sums(conn, path, first_day, last_day, utc_offset_minutes)) {
+    out.push_back(FlowRow{s.home_area_id, s.place_area_id, s.person_days});
   }
   return out;
 }

@@ -54,10 +54,11 @@ class EpiStore {
     std::int64_t person_days = 0;   // Σ over local days of distinct residents seen
   };
   /// Residents of a grid under `path` scanned at a place in another grid under
-  /// `path` in [since, until): distinct people per local day (UTC offset
-  /// `utc_offset_minutes`), summed over the days.
-  static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, core::Millis since,
-                                         core::Millis until, int utc_offset_minutes);
+  /// `path` on the past local days [first_day, last_day] (days since 1970-01-01
+  /// at UTC offset `utc_offset_minutes`): distinct people per day, summed over
+  /// the days. Read from the per-day counts of movement::FlowDays.
+  static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                         std::int64_t last_day, int utc_offset_minutes);
 };
 
 }  // namespace firstline::epi

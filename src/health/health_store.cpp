@@ -468,13 +468,40 @@ DailySummary HealthStore::daily_summary(db::Connection& conn, const std::string&
 
 std::vector<HealthStore::GridCount> HealthStore::grid_counts(db::Connection& conn, const std::string& path,
                                                              const std::string& date) {
-  db::Sql sql(std::string("SELECT r.area_id, a.path, COUNT(*), SUM(") + kRequired + "), SUM(CASE WHEN COALESCE(d.n, 0) >= " +
-              kRequired + " THEN " + kRequired + " ELSE COALESCE(d.n, 0) END)");
-  daily_from(sql, path, date);
-  sql.append(" GROUP BY r.area_id, a.path");
-  std::vector<GridCount> out;
+  // Counts kept on write (migration 9): living residents per area and people
+  // who reported per area and day. Each person is expected once and counts
+  // once when they reported; only the few who report twice a day (observation,
+  // quarantine, isolation) are read one by one, for their second report.
+  const auto upper = db::path_upper_bound(path);
+  std::map<std::int64_t, GridCount> by_area;
+  db::Sql sql(
+      "SELECT p.area_id, a.path, p.residents, COALESCE(d.reporters, 0) FROM area_population p "
+      "JOIN areas a ON a.id = p.area_id LEFT JOIN health_day_reporters d ON d.area_id = p.area_id AND d.date = ");
+  sql.bind(date).append(" WHERE p.residents > 0 AND a.path >= ").bind(path).append(" AND a.path < ").bind(upper);
   for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
-    out.push_back(GridCount{as_int(r[0]), as_text(r[1]), as_int(r[2]), as_int(r[3]), as_int(r[4])});
+    const auto residents = as_int(r[2]);
+    by_area.emplace(as_int(r[0]), GridCount{as_int(r[0]), as_text(r[1]), residents, residents, as_int(r[3])});
+  }
+  db::Sql twice(
+      "SELECT r.area_id, s.person_id, COUNT(h.id) FROM health_statuses s JOIN residents r ON r.id = s.person_id "
+      "JOIN areas a ON a.id = r.area_id LEFT JOIN health_reports h ON h.person_id = s.person_id AND h.date = ");
+  twice.bind(date).append(
+      " WHERE s.ends_at IS NULL AND s.status IN ('observation', 'home_quarantine', 'centralized_isolation') "
+      "AND r.deleted_at IS NULL AND a.path >= ");
+  twice.bind(path).append(" AND a.path < ").bind(upper).append(" GROUP BY r.area_id, s.person_id");
+  for (const auto& r : conn.query(twice.text(), twice.params()).rows) {
+    auto it = by_area.find(as_int(r[0]));
+    if (it == by_area.end()) continue;
+    it->second.expected += 1;
+    it->second.reported += std::max<std::int64_t>(as_int(r[2]) - 1, 0);
+  }
+  std::vector<GridCount> out;
+  out.reserve(by_area.size());
+  for (auto& [id, g] : by_area) {
+    // Reporters are counted where they lived when they reported; people who
+    // moved away or were removed since must not push a grid over 100 %.
+    g.reported = std::min(g.reported, g.expected);
+    out.push_back(std::move(g));
   }
   return out;
 }

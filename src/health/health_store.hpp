@@ -74,7 +74,9 @@ class HealthStore {
     std::string path;
     std::int64_t people = 0, expected = 0, reported = 0;
   };
-  /// Expected and received reports per grid under `path`.
+  /// Expected and received reports per area with living residents under `path`
+  /// (from the counts kept on write: residents per area, reporters per area and
+  /// day; a reporter counts in the area they lived in when they reported).
   static std::vector<GridCount> grid_counts(db::Connection& conn, const std::string& path, const std::string& date);
   static bool insert_flag(db::Connection& conn, const MissedFlag& f);
   static std::vector<MissedFlag> list_flags(db::Connection& conn, const std::vector<std::string>& paths,

@@ -11,6 +11,7 @@
 #include "audit/audit_log.hpp"
 #include "core/identity.hpp"
 #include "core/text.hpp"
+#include "movement/flow_days.hpp"
 #include "movement/movement_store.hpp"
 #include "people/people_store.hpp"
 
@@ -425,6 +426,12 @@ core::Result<IngestResult> MovementService::store_batch(db::Connection& conn, co
         r.scan.visitor_id = MovementStore::upsert_visitor(conn, v, now);
       }
     }
+    // Late scans of a day that has passed make its stored flows stale.
+    std::vector<core::Millis> times;
+    times.reserve(ready.size());
+    for (const auto& r : ready) times.push_back(r.scan.ts);
+    FlowDays::scans_written(conn, times, FlowDays::local_day(now, options_.utc_offset_minutes),
+                            options_.utc_offset_minutes);
     if (!screening) {
       // The common case: no risk area to check each scan against, so write in multi-row statements.
       std::vector<const Scan*> rows;
@@ -770,6 +777,7 @@ std::int64_t MovementService::purge_expired_scans() {
   const auto cutoff = now - static_cast<core::Millis>(options_.retention_days) * kDay;
   auto conn = db_.acquire();
   const auto n = MovementStore::purge_scans(*conn, cutoff);
+  FlowDays::purge_before(*conn, FlowDays::local_day(cutoff, options_.utc_offset_minutes));
   db::in_transaction(*conn, db::TxMode::write, [&] {
     audit::AuditEntry e;
     e.at = now;

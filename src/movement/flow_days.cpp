@@ -1,0 +1,93 @@
+#include "movement/flow_days.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "db/sql.hpp"
+
+namespace firstline::movement {
+
+namespace {
+constexpr core::Millis kDayMillis = 24LL * 60 * 60 * 1000;
+
+core::Millis offset_millis(int utc_offset_minutes) { return static_cast<core::Millis>(utc_offset_minutes) * 60 * 1000; }
+}  // namespace
+
+std::int64_t FlowDays::local_day(core::Millis t, int utc_offset_minutes) {
+  const auto local = t + offset_millis(utc_offset_minutes);
+  auto day = local / kDayMillis;
+  if (local < 0 && local % kDayMillis != 0) --day;
+  return day;
+}
+
+void FlowDays::scans_written(db::Connection& conn, const std::vector<core::Millis>& times, std::int64_t today,
+                             int utc_offset_minutes) {
+  std::set<std::int64_t> days;  // ascending, so that concurrent writers lock the rows in one order
+  for (const auto t : times) {
+    const auto day = local_day(t, utc_offset_minutes);
+    if (day < today) days.insert(day);
+  }
+  for (const auto day : days) {
+    conn.execute(
+        "INSERT INTO grid_flow_day_state (day, version) VALUES ($1, 1) "
+        "ON CONFLICT (day) DO UPDATE SET version = grid_flow_day_state.version + 1",
+        {day});
+  }
+}
+
+void FlowDays::compute_day(db::Connection& conn, std::int64_t day, int utc_offset_minutes) {
+  db::in_transaction(conn, db::TxMode::write, [&] {
+    conn.execute("INSERT INTO grid_flow_day_state (day, version) VALUES ($1, 0) ON CONFLICT (day) DO NOTHING", {day});
+    // The version read before the scans: a write of this day's scans that the
+    // count below does not see has bumped it by the time it is stored, so the
+    // day stays stale.
+    const auto version = db::as_int(*conn.query_value("SELECT version FROM grid_flow_day_state WHERE day = $1", {day}));
+    conn.execute("DELETE FROM grid_flow_days WHERE day = $1", {day});
+    const auto start = day * kDayMillis - offset_millis(utc_offset_minutes);
+    conn.execute(
+        "INSERT INTO grid_flow_days (day, home_area_id, place_area_id, people) "
+        "SELECT $1, home_area_id, place_area_id, COUNT(DISTINCT person_id) FROM scans "
+        "WHERE ts >= $2 AND ts < $3 AND person_id IS NOT NULL AND home_area_id IS NOT NULL "
+        "AND home_area_id <> place_area_id GROUP BY home_area_id, place_area_id "
+        "ON CONFLICT (day, home_area_id, place_area_id) DO UPDATE SET people = excluded.people",
+        {day, start, start + kDayMillis});
+    conn.execute("UPDATE grid_flow_day_state SET computed_version = $2, utc_offset_minutes = $3 WHERE day = $1",
+                 {day, version, static_cast<std::int64_t>(utc_offset_minutes)});
+  });
+}
+
+std::vector<FlowDays::Sum> FlowDays::sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                          std::int64_t last_day, int utc_offset_minutes) {
+  std::unordered_set<std::int64_t> fresh;
+  for (const auto& r : conn.query("SELECT day FROM grid_flow_day_state WHERE day >= $1 AND day <= $2 "
+                                  "AND computed_version = version AND utc_offset_minutes = $3",
+                                  {first_day, last_day, static_cast<std::int64_t>(utc_offset_minutes)})
+                           .rows) {
+    fresh.insert(db::as_int(r[0]));
+  }
+  for (auto day = first_day; day <= last_day; ++day) {
+    if (!fresh.contains(day)) compute_day(conn, day, utc_offset_minutes);
+  }
+  db::Sql sql(
+      "SELECT f.home_area_id, f.place_area_id, CAST(SUM(f.people) AS BIGINT) FROM grid_flow_days f "
+      "JOIN areas h ON h.id = f.home_area_id JOIN areas p ON p.id = f.place_area_id WHERE f.day >= ");
+  sql.bind(first_day).append(" AND f.day <= ").bind(last_day);
+  const auto upper = db::path_upper_bound(path);
+  sql.append(" AND h.path >= ").bind(path).append(" AND h.path < ").bind(upper);
+  sql.append(" AND p.path >= ").bind(path).append(" AND p.path < ").bind(upper);
+  sql.append(" GROUP BY f.home_area_id, f.place_area_id");
+  std::vector<Sum> out;
+  for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
+    out.push_back(Sum{db::as_int(r[0]), db::as_int(r[1]), db::as_int(r[2])});
+  }
+  return out;
+}
+
+void FlowDays::purge_before(db::Connection& conn, std::int64_t day) {
+  db::in_transaction(conn, db::TxMode::write, [&] {
+    conn.execute("DELETE FROM grid_flow_days WHERE day < $1", {day});
+    conn.execute("DELETE FROM grid_flow_day_state WHERE day < $1", {day});
+  });
+}
+
+}  // namespace firstline::movement
