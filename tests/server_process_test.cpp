@@ -267,6 +267,34 @@ TEST_F(ServerProcess, SigtermFinishesGracefully) {
   EXPECT_EQ(server->wait(15s), 0);
 }
 
+TEST_F(ServerProcess, TheCapSenderFlagNamesTheOfficeInEveryWarning) {
+  const auto db = "sqlite:" + (dir_ / "data" / "firstline.db").string();
+  // CAP 1.2 forbids spaces, commas, '<' and '&' in <sender>: refused before serving.
+  Process bad({FIRSTLINE_BINARY, "serve", "--db", db, "--port", "0", "--cap-sender", "ops desk"}, dir_ / "bad.log");
+  EXPECT_NE(bad.wait(15s), 0);
+  {
+    std::ifstream log(dir_ / "bad.log");
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("--cap-sender"), std::string::npos) << text;
+  }
+  const int port = free_port();
+  Process server({FIRSTLINE_BINARY, "serve", "--db", db, "--port", std::to_string(port), "--cap-sender",
+                  "ops@jd.example.gov.cn"},
+                 dir_ / "serve.log");
+  ASSERT_TRUE(wait_healthy(port, 30s));
+  const auto token = login(port);
+  ASSERT_FALSE(token.empty());
+  auto list = http_request(port, "GET", "/api/v1/warnings?limit=1", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(list.status, 200) << list.body;
+  const auto items = json::parse(list.body).at("items").as_array();
+  ASSERT_FALSE(items.empty());  // the demo's outbreak warnings
+  const auto id = items[0].at("id").as_int64();
+  auto cap = http_request(port, "GET", "/api/v1/warnings/" + std::to_string(id) + "/cap", "",
+                          {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(cap.status, 200) << cap.body;
+  EXPECT_NE(cap.body.find("<sender>ops@jd.example.gov.cn</sender>"), std::string::npos) << cap.body;
+}
+
 TEST_F(ServerProcess, ADatabaseNewerThanTheBinaryIsRefusedClearly) {
   {
     auto db = db::open_database("sqlite:" + (dir_ / "data" / "firstline.db").string(), 1);

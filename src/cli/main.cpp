@@ -29,6 +29,7 @@ struct ServeFlags {
   int retention_days = 28;
   int report_deadline_hour = 10;
   int report_flag_below = health::kDefaultFlagBelowPercent;
+  std::string cap_sender;  // CAP <sender>; default firstline@<node id>
 };
 
 void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
@@ -50,6 +51,14 @@ void add_serve_flags(CLI::App* cmd, ServeFlags& f, bool with_db) {
                   "percent of expected health reports under which a grid is flagged at the deadline (100: any missing)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  cmd->add_option("--cap-sender", f.cap_sender,
+                  "CAP <sender> of the warnings this office issues, e.g. ops@jd.example.gov.cn (default firstline@<node id>)")
+      ->check([](const std::string& v) -> std::string {
+        // CAP 1.2: no spaces, commas, "<" or "&".
+        if (v.empty()) return "must not be empty";
+        if (v.find_first_of(" \t,<&") != std::string::npos) return "must not contain spaces, commas, '<' or '&' (CAP 1.2)";
+        return {};
+      });
 }
 
 fs::path default_web_root() {
@@ -92,6 +101,7 @@ app::AppOptions app_options(const std::string& db, const std::string& web, const
     o.movement.retention_days = serve->retention_days;
     o.health.deadline_hour = serve->report_deadline_hour;
     o.health.flag_below_percent = serve->report_flag_below;
+    o.warnings.sender = serve->cap_sender;
     o.movement.public_url = serve->public_url.empty()
                                 ? "http://" + serve->host + ":" + std::to_string(serve->port)
                                 : serve->public_url;
