@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "epi/rt.hpp"
 #include "http/json.hpp"
 
@@ -108,6 +109,17 @@ json::object estimate_json(const RtEstimate& e) {
                       {"q975", e.q975},       {"enough_cases", e.enough_cases}};
 }
 
+json::object parameters_json(const StoredForecastParams& sp) {
+  const auto& p = sp.params;
+  return json::object{{"r0", p.r0},
+                      {"latent_days", p.latent_days},
+                      {"infectious_days", p.infectious_days},
+                      {"time_fraction", p.time_fraction},
+                      {"observation_share", p.observation_share},
+                      {"updated_at", sp.updated_at ? json::value(core::format_iso8601(*sp.updated_at)) : json::value(nullptr)},
+                      {"updated_by", sp.updated_by.empty() ? json::value(nullptr) : json::value(sp.updated_by)}};
+}
+
 core::Result<std::int64_t> required_area(const Request& req) {
   auto area = http::query_int(req, "area_id");
   if (!area) return std::unexpected(area.error());
@@ -175,13 +187,37 @@ void add_epi_routes(http::Router& router, EpiService& s) {
                              {"recovered", n.recovered}}}});
   });
 
+  router.add("GET", "/api/v1/epi/forecast/parameters", [&s](Request& req) -> Response {
+    if (auto st = http::check_query_names(req, {}); !st) return http::error_response(st.error());
+    if (!req.principal->has(core::Permission::read_health)) {
+      return http::error_response(core::forbidden("reading the forecast needs access to health data").error());
+    }
+    return http::json_response(parameters_json(s.parameters()));
+  });
+
+  // Body: any of r0, latent_days, infectious_days, time_fraction, observation_share;
+  // the others keep their stored values.
+  router.add("PUT", "/api/v1/epi/forecast/parameters", [&s](Request& req) -> Response {
+    FL_TRY(body, http::parse_object_body(req));
+    auto p = s.parameters().params;
+    FieldReader r(*body);
+    if (auto v = r.number("r0")) p.r0 = *v;
+    if (auto v = r.number("latent_days")) p.latent_days = *v;
+    if (auto v = r.number("infectious_days")) p.infectious_days = *v;
+    if (auto v = r.number("time_fraction")) p.time_fraction = *v;
+    if (auto v = r.number("observation_share")) p.observation_share = *v;
+    if (auto st = r.finish(); !st) return http::error_response(st.error());
+    FL_TRY(saved, s.set_parameters(*req.principal, p));
+    return http::json_response(parameters_json(*saved));
+  });
+
   router.add("GET", "/api/v1/epi/forecast", [&s](Request& req) -> Response {
     if (auto st = http::check_query_names(
-            req, {"area_id", "days", "r0", "latent_days", "infectious_days", "time_fraction"});
+            req, {"area_id", "days", "r0", "latent_days", "infectious_days", "time_fraction", "observation_share"});
         !st)
       return http::error_response(st.error());
     FL_TRY(area, required_area(req));
-    ForecastParams p;
+    auto p = s.parameters().params;  // the stored parameters, each overridable per request
     FL_TRY(days, query_small_int(req, "days", fmt::format("days must be an integer from 1 to {}", kMaxForecastDays)));
     if (*days) p.days = **days;
     FL_TRY(r0, query_number(req, "r0", "r0 must be a number from 0 to 20"));
@@ -192,6 +228,8 @@ void add_epi_routes(http::Router& router, EpiService& s) {
     if (*infectious) p.infectious_days = **infectious;
     FL_TRY(tf, query_number(req, "time_fraction", "time_fraction must be a number from 0 to 1"));
     if (*tf) p.time_fraction = **tf;
+    FL_TRY(share, query_number(req, "observation_share", "observation_share must be a number from 0 to 1"));
+    if (*share) p.observation_share = **share;
     FL_TRY(f, s.forecast(*req.principal, *area, p));
 
     json::array days_out;
@@ -228,6 +266,7 @@ void add_epi_routes(http::Router& router, EpiService& s) {
                                     {"latent_days", pr.latent_days},
                                     {"infectious_days", pr.infectious_days},
                                     {"time_fraction", pr.time_fraction},
+                                    {"observation_share", pr.observation_share},
                                     {"beta", f->rates.beta},
                                     {"sigma", f->rates.sigma},
                                     {"gamma", f->rates.gamma},

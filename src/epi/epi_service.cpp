@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "areas/area_store.hpp"
+#include "audit/audit_log.hpp"
 #include "epi/epi_store.hpp"
 
 namespace firstline::epi {
@@ -103,6 +104,9 @@ core::Status validate(const ForecastParams& p) {
                                                         kMinPeriodDays, kMaxPeriodDays));
   }
   if (!finite_in(p.time_fraction, 0, 1)) return core::invalid("time_fraction", "time_fraction must be a number from 0 to 1");
+  if (!finite_in(p.observation_share, 0, 1)) {
+    return core::invalid("observation_share", "observation_share must be a number from 0 to 1");
+  }
   return {};
 }
 
@@ -253,7 +257,7 @@ core::Result<Forecast> EpiService::project(db::Connection& conn, std::int64_t ar
     SeirState s;
     if (auto it = counts.find(grids[i].area_id); it != counts.end()) {
       s.I = static_cast<double>(it->second.confirmed);
-      s.E = static_cast<double>(it->second.observation);
+      s.E = static_cast<double>(it->second.observation) * p.observation_share;
       s.R = static_cast<double>(it->second.recovered);
     }
     s.S = std::max(0.0, n - s.I - s.E - s.R);
@@ -318,6 +322,77 @@ core::Result<Forecast> EpiService::project(db::Connection& conn, std::int64_t ar
   std::stable_sort(f.grids.begin(), f.grids.end(),
                    [](const GridForecast& a, const GridForecast& b) { return a.projected_rise > b.projected_rise; });
   return f;
+}
+
+namespace {
+constexpr const char* kParamsKey = "forecast_parameters";
+
+// "r0=2.5;latent_days=3;...;updated_at=...;updated_by=..." in the settings table.
+std::string encode_params(const ForecastParams& p, core::Millis at, const std::string& by) {
+  return fmt::format("r0={};latent_days={};infectious_days={};time_fraction={};observation_share={};updated_at={};updated_by={}",
+                     p.r0, p.latent_days, p.infectious_days, p.time_fraction, p.observation_share, at, by);
+}
+
+StoredForecastParams decode_params(const std::string& text) {
+  StoredForecastParams out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(';', start);
+    if (end == std::string::npos) end = text.size();
+    const auto item = text.substr(start, end - start);
+    start = end + 1;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    const auto key = item.substr(0, eq);
+    const auto value = item.substr(eq + 1);
+    if (key == "updated_by") {
+      out.updated_by = value;
+      continue;
+    }
+    char* stop = nullptr;
+    const double v = std::strtod(value.c_str(), &stop);
+    if (stop == value.c_str()) continue;
+    if (key == "r0") out.params.r0 = v;
+    else if (key == "latent_days") out.params.latent_days = v;
+    else if (key == "infectious_days") out.params.infectious_days = v;
+    else if (key == "time_fraction") out.params.time_fraction = v;
+    else if (key == "observation_share") out.params.observation_share = v;
+    else if (key == "updated_at") out.updated_at = static_cast<core::Millis>(v);
+  }
+  // A stored value out of range (edited by hand) falls back to the default.
+  if (!validate(out.params)) out.params = ForecastParams{};
+  return out;
+}
+
+bool may_set_parameters(const core::Principal& who) {
+  return std::any_of(who.grants.begin(), who.grants.end(), [](const core::Grant& g) {
+    return g.role == core::Role::admin || g.role == core::Role::district_official || g.role == core::Role::expert;
+  });
+}
+}  // namespace
+
+StoredForecastParams EpiService::parameters() {
+  auto conn = db_.acquire();
+  auto text = EpiStore::setting(*conn, kParamsKey);
+  if (!text) return {};
+  return decode_params(*text);
+}
+
+core::Result<StoredForecastParams> EpiService::set_parameters(const core::Principal& who, const ForecastParams& p) {
+  if (!may_set_parameters(who)) {
+    return core::forbidden("only administrators, district officials and experts may change the forecast parameters");
+  }
+  auto checked = p;
+  checked.days = kDefaultForecastDays;
+  if (auto st = validate(checked); !st) return std::unexpected(st.error());
+  const auto now = clock_.now();
+  const auto text = encode_params(checked, now, who.username);
+  auto conn = db_.acquire();
+  db::in_transaction(*conn, db::TxMode::write, [&] {
+    EpiStore::save_setting(*conn, kParamsKey, text);
+    audit::record(*conn, who, now, "update", "forecast_parameters", std::nullopt, std::nullopt, text);
+  });
+  return decode_params(text);
 }
 
 }  // namespace firstline::epi

@@ -89,9 +89,18 @@ struct ForecastParams {
   double latent_days = 3.0;         // 0.1..60
   double infectious_days = 5.0;     // 0.1..60
   double time_fraction = 1.0 / 3.0; // 0..1: share of a visitor's day spent in the grid visited
+  double observation_share = 0.1;   // 0..1: share of the people under observation taken as infected (E)
 };
 
-/// `invalid` naming the field (days, r0, latent_days, infectious_days, time_fraction).
+/// The stored forecast parameters (settings shared by every node): the
+/// defaults of the epidemic page and the parameters of the risk-level engine.
+struct StoredForecastParams {
+  ForecastParams params;  // days is not stored (each caller has its horizon)
+  std::optional<core::Millis> updated_at;
+  std::string updated_by;
+};
+
+/// `invalid` naming the field (days, r0, latent_days, infectious_days, time_fraction, observation_share).
 core::Status validate(const ForecastParams& p);
 
 struct ForecastDay {
@@ -139,6 +148,12 @@ class EpiService {
   /// The same projection without a caller (no scope check): for the risk-level
   /// engine, which reads `grids[].projected_rise`.
   core::Result<Forecast> project(std::int64_t area_id, const ForecastParams& p);
+
+  /// The stored parameters (the built-in defaults until someone saves them).
+  StoredForecastParams parameters();
+  /// Saves the parameters (administrators, district officials and experts);
+  /// audited. `days` is ignored.
+  core::Result<StoredForecastParams> set_parameters(const core::Principal& who, const ForecastParams& p);
 
  private:
   core::Result<Forecast> project(db::Connection& conn, std::int64_t area_id, const ForecastParams& p);

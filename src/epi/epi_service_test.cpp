@@ -214,7 +214,8 @@ TEST_P(EpiApi, TheForecastConservesEachGridsPopulationAndRespondsToR0) {
   set_status(seed_.r1_other, "observation", "2026-11-24T02:00:00Z");
   set_status(seed_.r3_head, "confirmed", "2026-11-18T02:00:00Z");
   set_status(seed_.r3_head, "recovered", "2026-11-20T02:00:00Z");
-  auto f = get_ok(forecast_url(seed_.district, "&r0=3&days=30"));
+  // Everyone under observation taken as exposed (the default takes a tenth).
+  auto f = get_ok(forecast_url(seed_.district, "&r0=3&days=30&observation_share=1"));
   EXPECT_EQ(f.at("days").as_array().size(), 31u);
   // Area totals every day.
   for (const auto& d : f.at("days").as_array()) {
@@ -276,6 +277,55 @@ TEST_P(EpiApi, ACaseSpreadsToANeighbourGridOnlyAlongObservedFlows) {
   auto district = grids_by_id(get_ok(forecast_url(seed_.district, "&r0=3")));
   EXPECT_EQ(num(district[seed_.g3].at("projected_rise")), 0.0);
   EXPECT_GT(num(district[seed_.g2].at("projected_rise")), 0.01);
+}
+
+TEST_P(EpiApi, StoredParametersAreEveryForecastsDefaultsAndOnlyOfficialsChangeThem) {
+  const std::string params = "/api/v1/epi/forecast/parameters";
+  auto stored = get_ok(params);
+  EXPECT_DOUBLE_EQ(num(stored.at("r0")), 2.5);
+  EXPECT_DOUBLE_EQ(num(stored.at("observation_share")), 0.1);
+  EXPECT_TRUE(stored.at("updated_at").is_null());
+
+  set_status(seed_.r1_other, "observation", "2026-11-24T02:00:00Z");
+  auto g1 = [&](const std::string& extra = "") {
+    return grids_by_id(get_ok(forecast_url(seed_.community1, extra)))[seed_.g1];
+  };
+  EXPECT_DOUBLE_EQ(num(g1().at("initial").at("E")), 0.1);
+
+  auto put = [&](const std::string& body, const std::string& tok) {
+    return testing::http_request(server_->port(), "PUT", params, body,
+                                 {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + tok}});
+  };
+  const auto staff = server_->login("staff", Seed::kPassword);
+  EXPECT_EQ(put(R"({"r0":3})", staff).status, 403);
+  const auto district = server_->login("district", Seed::kPassword);
+  auto field_of = [&](const testing::HttpResponse& r) {
+    auto v = parse(r.body);
+    return v.is_object() && v.as_object().contains("error") && v.at("error").as_object().contains("field")
+               ? str(v.at("error").at("field"))
+               : std::string("?");
+  };
+  auto bad = put(R"({"r0":-1})", district);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(field_of(bad), "r0");
+  EXPECT_EQ(field_of(put(R"({"observation_share":1.5})", district)), "observation_share");
+  EXPECT_EQ(field_of(put(R"({"latent_days":"three"})", district)), "latent_days");
+  EXPECT_EQ(field_of(put(R"({"beta":1})", district)), "beta");  // not a parameter one sets
+  EXPECT_DOUBLE_EQ(num(get_ok(params).at("r0")), 2.5);  // nothing stored by the refusals
+
+  auto ok = put(R"({"r0":3.2,"observation_share":0.5})", district);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  stored = get_ok(params);
+  EXPECT_DOUBLE_EQ(num(stored.at("r0")), 3.2);
+  EXPECT_DOUBLE_EQ(num(stored.at("latent_days")), 3.0);  // untouched
+  EXPECT_EQ(str(stored.at("updated_by")), "district");
+  // The stored parameters are the forecast's defaults; a request still overrides them.
+  auto f = get_ok(forecast_url(seed_.community1));
+  EXPECT_DOUBLE_EQ(num(f.at("parameters").at("r0")), 3.2);
+  EXPECT_DOUBLE_EQ(num(g1().at("initial").at("E")), 0.5);
+  EXPECT_DOUBLE_EQ(num(get_ok(forecast_url(seed_.community1, "&r0=2")).at("parameters").at("r0")), 2.0);
+  auto conn = server_->app().database().acquire();
+  EXPECT_EQ(db::as_int(*conn->query_value("SELECT COUNT(*) FROM audit_log WHERE entity = 'forecast_parameters'")), 1);
 }
 
 TEST_P(EpiApi, ForecastParametersAreCheckedAndTheScopeToo) {

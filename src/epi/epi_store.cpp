@@ -110,4 +110,15 @@ std::vector<EpiStore::FlowRow> EpiStore::grid_flows(db::Connection& conn, const 
   return out;
 }
 
+std::optional<std::string> EpiStore::setting(db::Connection& conn, const std::string& key) {
+  auto v = conn.query_value("SELECT value FROM settings WHERE key = $1", {key});
+  if (!v) return std::nullopt;
+  return as_text(*v);
+}
+
+void EpiStore::save_setting(db::Connection& conn, const std::string& key, const std::string& value) {
+  conn.execute("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+               {key, value});
+}
+
 }  // namespace firstline::epi

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,10 @@ class EpiStore {
   /// `path` on the past local days [first_day, last_day] (days since 1970-01-01
   /// at UTC offset `utc_offset_minutes`): distinct people per day, summed over
   /// the days. Read from the per-day counts of movement::FlowDays.
+  /// A value of the settings table shared by every node, and its update.
+  static std::optional<std::string> setting(db::Connection& conn, const std::string& key);
+  static void save_setting(db::Connection& conn, const std::string& key, const std::string& value);
+
   static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
                                          std::int64_t last_day, int utc_offset_minutes);
 };

@@ -45,7 +45,7 @@ Rules Rules::defaults() {
   Rules r;
   r.by_signal["confirmed"] = {std::nullopt, 1};
   r.by_signal["observation"] = {5, 20};
-  r.by_signal["fevers"] = {1, 3};
+  r.by_signal["fevers"] = {3, 10};
   r.by_signal["missed_rate"] = {0.3, std::nullopt};
   r.by_signal["screening"] = {1, 5};
   r.by_signal["risk_points"] = {1, 3};

@@ -129,7 +129,7 @@ RecomputeSummary LevelService::recompute_all() {
   // The projected rise per 1,000 residents, one projection per district.
   const auto& fr = rules.by_signal["forecast_rise"];
   if (epi_ && (fr.medium || fr.high)) {
-    epi::ForecastParams p;
+    auto p = epi_->parameters().params;  // as saved on the epidemic page
     p.days = options_.forecast_days;
     for (const auto& a : areas) {
       if (a.parent_id) continue;

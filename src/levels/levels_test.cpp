@@ -128,6 +128,7 @@ TEST_P(LevelApi, RulesChangeReLevelsAreas) {
 }
 
 TEST_P(LevelApi, EachSignalRaisesTheLevelWithItsReason) {
+  ASSERT_EQ(put_rules(R"({"fevers.medium":1})").status, 200);  // one fever is enough here (default 3)
   // Confirmed: high at once.
   set_status(seed_.r2_head, "confirmed");
   // Fever: an open fever alert of the last 24 hours.
