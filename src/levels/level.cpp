@@ -85,8 +85,11 @@ std::string number(double v) {
 
 std::string Reason::text() const {
   if (signal == "child") return "highest child: " + child_name;
+  if (value_hidden) return fmt::format("{} ≥ {} → {}", signal, number(threshold), level_key(level));
   return fmt::format("{} {} ≥ {} → {}", signal, number(value), number(threshold), level_key(level));
 }
+
+bool is_personal_signal(std::string_view signal) { return signal != "risk_points" && signal != "child"; }
 
 std::string encode_reasons(const std::vector<Reason>& reasons) {
   std::string out;

@@ -59,9 +59,16 @@ struct Reason {
   Level level = Level::low;
   std::int64_t child_id = 0;  // signal "child" only
   std::string child_name;     // signal "child" only
-  /// "confirmed 2 ≥ 1 → high", "highest child: 幸福社区".
+  /// The value withheld from a viewer who may not read the area's health
+  /// data: the signal, threshold and level remain.
+  bool value_hidden = false;
+  /// "confirmed 2 ≥ 1 → high", "highest child: 幸福社区"; hidden: "confirmed ≥ 1 → high".
   std::string text() const;
 };
+
+/// Signals counted from people's health, status or movement records (all
+/// but risk_points and child): their values are personal in a small grid.
+bool is_personal_signal(std::string_view signal);
 
 /// Reasons as stored in area_levels.reasons: one line per reason,
 /// "signal|value|threshold|level|child_id|child_name".

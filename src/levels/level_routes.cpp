@@ -22,7 +22,7 @@ json::array reasons_json(const std::vector<Reason>& reasons) {
       o["area_id"] = r.child_id;
       o["name"] = r.child_name;
     } else {
-      o["value"] = r.value;
+      o["value"] = r.value_hidden ? json::value(nullptr) : json::value(r.value);
       o["threshold"] = r.threshold;
     }
     out.push_back(std::move(o));
@@ -79,9 +79,14 @@ core::Result<std::int64_t> required_area(const Request& req) {
 
 void add_level_routes(http::Router& router, LevelService& s) {
   router.add("GET", "/api/v1/levels", [&s](Request& req) -> Response {
-    if (auto st = http::check_query_names(req, {"area_id"}); !st) return http::error_response(st.error());
+    if (auto st = http::check_query_names(req, {"area_id", "grids"}); !st) return http::error_response(st.error());
     FL_TRY(area, required_area(req));
-    FL_TRY(v, s.get(*req.principal, *area));
+    bool with_grids = true;
+    if (auto g = req.query_param("grids")) {
+      if (*g == "false" || *g == "0") with_grids = false;
+      else if (*g != "true" && *g != "1") return http::error_response({core::ErrorCode::invalid, "grids must be true or false", "grids"});
+    }
+    FL_TRY(v, s.get(*req.principal, *area, with_grids));
     auto out = level_json(v->area);
     json::array children, grids;
     for (const auto& c : v->children) children.push_back(level_json(c));
@@ -131,8 +136,10 @@ void add_level_routes(http::Router& router, LevelService& s) {
       else if (value.is_number()) changes[name] = value.to_number<double>();
       else return http::error_response({core::ErrorCode::invalid, name + " must be a number or null", name});
     }
-    FL_TRY(rules, s.set_rules(*req.principal, changes));
-    return http::json_response(rules_json(*rules));
+    FL_TRY(change, s.set_rules(*req.principal, changes));
+    auto out = rules_json(change->rules);
+    out.as_object()["recompute"] = summary_json(change->recompute);
+    return http::json_response(out);
   });
 
   router.add("POST", "/api/v1/levels/recompute", [&s](Request& req) -> Response {

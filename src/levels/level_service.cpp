@@ -1,6 +1,7 @@
 #include "levels/level_service.hpp"
 
 #include <algorithm>
+#include <set>
 #include <chrono>
 #include <cmath>
 #include <unordered_map>
@@ -52,38 +53,38 @@ core::Result<Rules> LevelService::rules(const core::Principal& who) {
   return LevelStore::load_rules(*conn);
 }
 
-core::Result<Rules> LevelService::set_rules(const core::Principal& who,
-                                            const std::map<std::string, std::optional<double>>& changes) {
+core::Result<RulesChange> LevelService::set_rules(const core::Principal& who,
+                                                  const std::map<std::string, std::optional<double>>& changes) {
   if (!may_manage(who)) return core::forbidden("only administrators and district officials may change the rules");
   if (changes.empty()) return core::invalid("rules", "give at least one rule, e.g. \"confirmed.high\": 1");
-  Rules next;
-  {
-    auto conn = db_.acquire();
-    next = LevelStore::load_rules(*conn);
-  }
-  std::string detail;
-  for (const auto& [key, value] : changes) {
-    const auto dot = key.rfind('.');
-    const auto signal = dot == std::string::npos ? key : key.substr(0, dot);
-    const auto which = dot == std::string::npos ? std::string() : key.substr(dot + 1);
-    auto it = next.by_signal.find(signal);
-    if (it == next.by_signal.end() || (which != "medium" && which != "high")) {
-      return core::invalid(key, "unknown rule " + key + " (signal.medium or signal.high)");
+  const auto now = clock_.now();
+  auto conn = db_.acquire();
+  auto saved = db::in_transaction(*conn, db::TxMode::write, [&]() -> core::Result<Rules> {
+    auto next = LevelStore::load_rules(*conn);
+    std::string detail;
+    for (const auto& [key, value] : changes) {
+      const auto dot = key.rfind('.');
+      const auto signal = dot == std::string::npos ? key : key.substr(0, dot);
+      const auto which = dot == std::string::npos ? std::string() : key.substr(dot + 1);
+      auto it = next.by_signal.find(signal);
+      if (it == next.by_signal.end() || (which != "medium" && which != "high")) {
+        return core::invalid(key, "unknown rule " + key + " (signal.medium or signal.high)");
+      }
+      (which == "medium" ? it->second.medium : it->second.high) = value;
+      detail += fmt::format("{}{}={}", detail.empty() ? "" : " ", key, value ? fmt::format("{}", *value) : "off");
     }
-    (which == "medium" ? it->second.medium : it->second.high) = value;
-    detail += fmt::format("{}{}={}", detail.empty() ? "" : " ", key, value ? fmt::format("{}", *value) : "off");
-  }
-  if (auto st = next.validate(); !st) return std::unexpected(st.error());
+    if (auto st = next.validate(); !st) return std::unexpected(st.error());
+    std::set<std::string> keys;
+    for (const auto& [key, value] : changes) keys.insert(key);
+    LevelStore::save_rules(*conn, next, keys, now, who.user_id);
+    audit::record(*conn, who, now, "update", "level_rules", std::nullopt, std::nullopt, detail);
+    return next;
+  });
+  if (!saved) return std::unexpected(saved.error());
   {
-    auto conn = db_.acquire();
-    const auto now = clock_.now();
-    db::in_transaction(*conn, db::TxMode::write, [&] {
-      LevelStore::save_rules(*conn, next, now, who.user_id);
-      audit::record(*conn, who, now, "update", "level_rules", std::nullopt, std::nullopt, detail);
-    });
+    auto released = std::move(conn);  // back to the pool before the recomputation takes its own
   }
-  recompute_all();
-  return next;
+  return RulesChange{std::move(*saved), recompute_all()};
 }
 
 core::Result<RecomputeSummary> LevelService::recompute(const core::Principal& who) {
@@ -225,7 +226,20 @@ RecomputeSummary LevelService::recompute_all() {
   return summary;
 }
 
-core::Result<AreaView> LevelService::get(const core::Principal& who, std::int64_t area_id) {
+namespace {
+// Withholds the values of personal signals from a viewer who may not read
+// the health data of the area at `path`.
+void hide_personal_values(const core::Principal& who, const std::string& path, std::vector<Reason>& reasons) {
+  if (who.covers(Permission::read_health, path)) return;
+  for (auto& r : reasons) {
+    if (!is_personal_signal(r.signal)) continue;
+    r.value_hidden = true;
+    r.value = 0;
+  }
+}
+}  // namespace
+
+core::Result<AreaView> LevelService::get(const core::Principal& who, std::int64_t area_id, bool with_grids) {
   auto conn = db_.acquire();
   auto area = LevelStore::area(*conn, area_id);
   if (!area) return core::not_found("no such area");
@@ -233,7 +247,11 @@ core::Result<AreaView> LevelService::get(const core::Principal& who, std::int64_
   AreaView v;
   v.area = *LevelStore::get(*conn, *area);
   v.children = LevelStore::children(*conn, area_id);
-  if (area->depth < 3) v.grids = LevelStore::grids_under(*conn, area->path);
+  if (with_grids && area->depth < 3) v.grids = LevelStore::grids_under(*conn, area->path);
+  hide_personal_values(who, v.area.path, v.area.reasons);
+  for (auto* list : {&v.children, &v.grids}) {
+    for (auto& a : *list) hide_personal_values(who, a.path, a.reasons);
+  }
   return v;
 }
 
@@ -243,7 +261,9 @@ core::Result<std::vector<LevelChange>> LevelService::history(const core::Princip
   auto area = LevelStore::area(*conn, area_id);
   if (!area) return core::not_found("no such area");
   if (!who.covers(Permission::read_areas, area->path)) return core::forbidden("the area is outside your scope");
-  return LevelStore::history(*conn, area_id, limit);
+  auto changes = LevelStore::history(*conn, area_id, limit);
+  for (auto& c : changes) hide_personal_values(who, area->path, c.reasons);
+  return changes;
 }
 
 void LevelService::start_scheduler(std::chrono::milliseconds tick) {

@@ -39,6 +39,12 @@ struct AreaView {
   std::vector<AreaLevel> grids;
 };
 
+/// What setting the rules did: the rules now in force and the recomputation.
+struct RulesChange {
+  Rules rules;
+  RecomputeSummary recompute;
+};
+
 class LevelService {
  public:
   /// `epi` and `warnings` may be null (no forecast signal, no proposals),
@@ -52,15 +58,21 @@ class LevelService {
   /// Sets the given thresholds ("confirmed.high" → value, nullopt: off) and
   /// recomputes every level. admin or district_official only (forbidden);
   /// invalid naming the rule. Audited.
-  core::Result<Rules> set_rules(const core::Principal& who, const std::map<std::string, std::optional<double>>& changes);
+  /// The read, the change and the write happen in one transaction, so two
+  /// officials saving at once both keep their changes.
+  core::Result<RulesChange> set_rules(const core::Principal& who,
+                                      const std::map<std::string, std::optional<double>>& changes);
   /// Recomputes every level now (admin or district_official).
   core::Result<RecomputeSummary> recompute(const core::Principal& who);
   /// The same without a caller: the scheduler, rule changes and benchmarks.
   RecomputeSummary recompute_all();
 
-  /// An area's level, its children's and its grids' (read_areas on the area).
-  core::Result<AreaView> get(const core::Principal& who, std::int64_t area_id);
-  /// Changes of an area's level, newest first (read_areas on the area).
+  /// An area's level, its children's and (`with_grids`, for districts,
+  /// streets and communities) its grids' (read_areas on the area). Values of
+  /// personal signals are hidden where the viewer may not read health data.
+  core::Result<AreaView> get(const core::Principal& who, std::int64_t area_id, bool with_grids = true);
+  /// Changes of an area's level, newest first (read_areas on the area; values
+  /// hidden as in get).
   core::Result<std::vector<LevelChange>> history(const core::Principal& who, std::int64_t area_id, int limit = 100);
 
   void start_scheduler(std::chrono::milliseconds tick = std::chrono::minutes(5));

@@ -1,5 +1,7 @@
 #include "levels/level_store.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "db/sql.hpp"
@@ -61,15 +63,17 @@ Rules LevelStore::load_rules(db::Connection& conn) {
   return rules;
 }
 
-void LevelStore::save_rules(db::Connection& conn, const Rules& rules, core::Millis now,
-                            std::optional<std::int64_t> by) {
+void LevelStore::save_rules(db::Connection& conn, const Rules& rules, const std::set<std::string>& keys,
+                            core::Millis now, std::optional<std::int64_t> by) {
   for (const auto& [signal, t] : rules.by_signal) {
     for (auto [which, v] : {std::pair{"medium", t.medium}, std::pair{"high", t.high}}) {
+      const auto key = signal + "." + which;
+      if (!keys.contains(key)) continue;
       conn.execute(
           "INSERT INTO level_rules (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) "
           "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
           "updated_by = excluded.updated_by",
-          {signal + "." + which, threshold_text(v), now, db::opt(by)});
+          {key, threshold_text(v), now, db::opt(by)});
     }
   }
 }

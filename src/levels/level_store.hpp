@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,10 @@ class LevelStore {
   /// The defaults overlaid with the stored rows ("confirmed.high" = "1" or "off").
   static Rules load_rules(db::Connection& conn);
   /// Stores every threshold of `rules` (one row per signal and level).
-  static void save_rules(db::Connection& conn, const Rules& rules, core::Millis now, std::optional<std::int64_t> by);
+  /// Writes the thresholds named in `keys` ("confirmed.high") only, so that
+  /// officials changing different rules at once keep each other's changes.
+  static void save_rules(db::Connection& conn, const Rules& rules, const std::set<std::string>& keys, core::Millis now,
+                         std::optional<std::int64_t> by);
 
   /// Every area not deleted.
   static std::vector<AreaNode> areas(db::Connection& conn);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
+#include <thread>
 
 #include "levels/level.hpp"
 #include "test_support.hpp"
@@ -125,6 +127,67 @@ TEST_P(LevelApi, RulesChangeReLevelsAreas) {
   EXPECT_EQ(str(items[0].at("level")), "low");
   EXPECT_EQ(str(items[0].at("previous_level")), "medium");
   EXPECT_EQ(str(items[1].at("level")), "medium");
+}
+
+TEST_P(LevelApi, SavingRulesAnswersWhatTheRecomputationDidAndConcurrentSavesKeepEveryChange) {
+  set_status(seed_.r1_head, "observation");
+  auto r = put_rules(R"({"observation.medium":1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto saved = parse(r.body);
+  const auto& rec = saved.at("recompute");
+  EXPECT_GE(rec.at("areas").as_int64(), 7);  // district, 2 streets, 2 communities, 3 grids... and more
+  EXPECT_GE(rec.at("changed").as_int64(), 1);  // g1 and the areas above it rose
+  EXPECT_GE(rec.at("by_level").at("medium").as_int64(), 1);
+
+  // Officials saving different rules at the same moment: each change stays.
+  const std::vector<std::string> keys = {"observation.high", "screening.high", "risk_points.high", "fevers.high"};
+  std::vector<std::thread> savers;
+  std::vector<int> statuses(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    savers.emplace_back([&, i] { statuses[i] = put_rules("{\"" + keys[i] + "\":" + std::to_string(40 + i) + "}").status; });
+  }
+  for (auto& t : savers) t.join();
+  for (auto s : statuses) EXPECT_EQ(s, 200);
+  std::map<std::string, double> highs;
+  const auto rules = parse(server_->get("/api/v1/levels/rules", admin_).body);
+  for (const auto& rule : rules.at("rules").as_array()) {
+    if (!rule.at("high").is_null()) highs[str(rule.at("signal")) + ".high"] = rule.at("high").to_number<double>();
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_DOUBLE_EQ(highs[keys[i]], 40.0 + i) << keys[i];
+}
+
+TEST_P(LevelApi, ViewersWithoutHealthAccessSeeReasonsWithoutTheirCounts) {
+  ASSERT_EQ(put_rules(R"({"observation.medium":1})").status, 200);
+  set_status(seed_.r1_head, "observation");
+  recompute();
+  // The grid worker reads health data in the grid: the count is there.
+  const auto gw1 = token("gw1");
+  auto by_worker = parse(server_->get("/api/v1/levels?area_id=" + std::to_string(seed_.g1), gw1).body);
+  EXPECT_DOUBLE_EQ(by_worker.at("reasons").at(0).at("value").to_number<double>(), 1.0);
+  // A volunteer of the community sees the level and the signal, not how many people.
+  const auto volunteer = token("volunteer");
+  auto r = server_->get("/api/v1/levels?area_id=" + std::to_string(seed_.community1), volunteer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto v = parse(r.body);
+  bool seen = false;
+  for (const auto& g : v.at("grids").as_array()) {
+    if (g.at("area_id").as_int64() != seed_.g1) continue;
+    seen = true;
+    EXPECT_EQ(str(g.at("level")), "medium");
+    const auto& reason = g.at("reasons").at(0);
+    EXPECT_EQ(str(reason.at("signal")), "observation");
+    EXPECT_TRUE(reason.at("value").is_null());
+    EXPECT_EQ(str(reason.at("text")), "observation ≥ 1 → medium");
+  }
+  EXPECT_TRUE(seen);
+  auto history = parse(server_->get("/api/v1/levels/history?area_id=" + std::to_string(seed_.g1), volunteer).body);
+  EXPECT_TRUE(history.at("items").at(0).at("reasons").at(0).at("value").is_null());
+
+  // grids=false leaves the grid list out (the map's area panel needs one level).
+  auto lean = parse(server_->get("/api/v1/levels?grids=false&area_id=" + std::to_string(seed_.district), admin_).body);
+  EXPECT_TRUE(lean.at("grids").as_array().empty());
+  EXPECT_FALSE(lean.at("children").as_array().empty());
+  EXPECT_EQ(server_->get("/api/v1/levels?grids=maybe&area_id=" + std::to_string(seed_.district), admin_).status, 422);
 }
 
 TEST_P(LevelApi, EachSignalRaisesTheLevelWithItsReason) {
