@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -87,6 +88,20 @@ std::string Reason::text() const {
   if (signal == "child") return "highest child: " + child_name;
   if (value_hidden) return fmt::format("{} ≥ {} → {}", signal, number(threshold), level_key(level));
   return fmt::format("{} {} ≥ {} → {}", signal, number(value), number(threshold), level_key(level));
+}
+
+std::string Reason::text_zh() const {
+  const char* level_name = level == Level::high ? "高" : level == Level::medium ? "中" : "低";
+  if (signal == "child") return fmt::format("下级最高：{}（{}）", child_name, level_name);
+  static const std::map<std::string, std::string, std::less<>> names = {
+      {"confirmed", "确诊病例"},       {"observation", "医学观察人员"},   {"fevers", "24小时内发热"},
+      {"missed_rate", "健康上报漏报率"}, {"screening", "风险地区来人待核查"}, {"risk_points", "高风险隐患点"},
+      {"forecast_rise", "预测14天新增（每千人）"}};
+  auto it = names.find(signal);
+  const auto name = it == names.end() ? signal : it->second;
+  auto shown = [&](double v) { return signal == "missed_rate" ? fmt::format("{:.0f}%", v * 100) : number(v); };
+  if (value_hidden) return fmt::format("{} ≥ {} → {}", name, shown(threshold), level_name);
+  return fmt::format("{} {} ≥ {} → {}", name, shown(value), shown(threshold), level_name);
 }
 
 bool is_personal_signal(std::string_view signal) { return signal != "risk_points" && signal != "child"; }

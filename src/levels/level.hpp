@@ -64,6 +64,8 @@ struct Reason {
   bool value_hidden = false;
   /// "confirmed 2 ≥ 1 → high", "highest child: 幸福社区"; hidden: "confirmed ≥ 1 → high".
   std::string text() const;
+  /// The same in Chinese for warnings: "确诊病例 2 ≥ 1 → 高", "健康上报漏报率 45% ≥ 30% → 中".
+  std::string text_zh() const;
 };
 
 /// Signals counted from people's health, status or movement records (all

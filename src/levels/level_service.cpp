@@ -212,7 +212,7 @@ RecomputeSummary LevelService::recompute_all() {
                                             r.level == Level::high ? "高" : "中");
       for (const auto& reason : r.reasons) {
         reasons.push_back(reason.text());
-        description += reason.text() + "；";
+        description += reason.text_zh() + "；";
       }
       auto w = warnings_->propose(r.area->id, warning_level(r.level), "风险等级上升",
                                   fmt::format("{}风险等级升为{}", r.area->name, r.level == Level::high ? "高" : "中"),

@@ -40,6 +40,12 @@ TEST(LevelRules, ValueAtTheThresholdReachesItsLevel) {
   EXPECT_EQ(reasons.size(), 2u);
 }
 
+TEST(LevelRules, ReasonsReadInChineseForWarnings) {
+  EXPECT_EQ((Reason{"confirmed", 2, 1, Level::high}.text_zh()), "确诊病例 2 ≥ 1 → 高");
+  EXPECT_EQ((Reason{"missed_rate", 0.45, 0.3, Level::medium}.text_zh()), "健康上报漏报率 45% ≥ 30% → 中");
+  EXPECT_EQ((Reason{"child", 0, 0, Level::high, 7, "第二网格"}.text_zh()), "下级最高：第二网格（高）");
+}
+
 TEST(LevelRules, ReasonsRoundTripThroughTheirStoredText) {
   std::vector<Reason> in = {Reason{"missed_rate", 0.45, 0.3, Level::medium},
                             Reason{"child", 0, 0, Level::high, 7, "第二网格"}};
