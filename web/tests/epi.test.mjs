@@ -2,7 +2,9 @@
 // chart canvas and today's counts as the API gives them, Rt is explained,
 // editing R0 recomputes the forecast (a larger total, as the API agrees), a
 // bad parameter shows its error under the field, the grid table lists the
-// largest projected rise first, and the page fits a 390 px phone.
+// largest projected rise first, and the page fits a 390 px phone. The form
+// starts from the stored parameters; an expert saves them (a bad value's
+// error at its field, nothing saved), a grid worker has no save button.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { setup, texts, settled } from './support.mjs'
@@ -82,6 +84,99 @@ test('the epidemic page draws the curve and the counts of the demo outbreak, and
   assert.equal((await page.locator('[data-test="epi-error-latent_days"]').textContent()).trim(), texts.zh.epi.err.latent_days)
   assert.equal(Number(await total.getAttribute('data-value')), after4)
   assert.deepEqual(page.errors, [])
+})
+
+test('the form starts from the stored parameters, an expert saves them, a grid worker cannot', async () => {
+  const PATH = '/api/v1/epi/forecast/parameters'
+  const MODEL = ['r0', 'latent_days', 'infectious_days', 'time_fraction', 'observation_share']
+  const pick = (p) => Object.fromEntries(MODEL.map((k) => [k, p[k]]))
+  const round3 = (x) => Math.round(x * 1000) / 1000
+  const original = await env.api('expert', 'GET', PATH)
+  const isPut = (r) => new URL(r.url()).pathname === PATH && r.request().method() === 'PUT'
+  const isForecast = (r) => new URL(r.url()).pathname === '/api/v1/epi/forecast' && r.request().method() === 'GET'
+  try {
+    const page = await env.page()
+    await env.login(page, 'expert')
+    await page.goto(env.url(`/epi?area_id=${community}`))
+    const total = page.locator('[data-test="forecast-total"]')
+    await total.waitFor()
+    await settled(page)
+
+    // The form shows the stored parameters, observation_share included, and says whose they are.
+    for (const k of MODEL) {
+      assert.equal(Number(await page.locator(`[data-test="epi-param-${k}"]`).inputValue()), round3(original[k]), k)
+    }
+    const stored = page.locator('[data-test="epi-stored"]')
+    if (original.updated_at === null) assert.equal((await stored.textContent()).trim(), texts.zh.epi.forecast.stored_builtin)
+    assert.equal((await page.locator('[data-test="epi-save-note"]').textContent()).trim(), texts.zh.epi.forecast.save_note)
+
+    // A bad R0: the server's 422 shows at the field, in the UI language, and nothing is saved.
+    await page.locator('[data-test="epi-param-r0"]').fill('25')
+    const bad = page.waitForResponse(isPut)
+    await page.locator('[data-test="epi-params-save"]').click()
+    assert.equal((await bad).status(), 422)
+    const error = page.locator('[data-test="epi-error-r0"]')
+    await error.waitFor()
+    const expected = texts.zh.errors.msg.number_range
+      .replace('{field}', texts.zh.field.r0).replace('{min}', '0').replace('{max}', '20')
+    assert.equal((await error.textContent()).trim(), expected)
+    assert.deepEqual(pick(await env.api('expert', 'GET', PATH)), pick(original))
+    assert.equal(await page.locator('[data-test="epi-params-saved"]').count(), 0)
+
+    // Good values: saved, and the forecast is redrawn with them.
+    const before = Number(await total.getAttribute('data-value'))
+    await page.locator('[data-test="epi-param-r0"]').fill('3.5')
+    await page.locator('[data-test="epi-param-observation_share"]').fill('0.2')
+    const good = page.waitForResponse(isPut)
+    const redrawn = page.waitForResponse(isForecast)
+    await page.locator('[data-test="epi-params-save"]').click()
+    assert.equal((await good).status(), 200)
+    const answer = await (await redrawn).json()
+    assert.equal(answer.parameters.r0, 3.5)
+    assert.equal(answer.parameters.observation_share, 0.2)
+    const saved = await env.api('expert', 'GET', PATH)
+    assert.deepEqual(pick(saved), { ...pick(original), r0: 3.5, observation_share: 0.2 })
+    assert.equal(saved.updated_by, 'expert')
+    assert.ok(saved.updated_at, 'updated_at is set')
+    await page.locator('[data-test="epi-params-saved"]').waitFor()
+    assert.equal(await error.count(), 0)
+    await page.waitForFunction((v) => Number(document.querySelector('[data-test="forecast-total"]')?.getAttribute('data-value')) === v, answer.projected_total)
+    await settled(page)
+    // A forecast asked without parameters takes the stored ones: the page agrees.
+    const plain = await env.api('expert', 'GET', `/api/v1/epi/forecast?area_id=${community}`)
+    assert.equal(plain.parameters.r0, 3.5)
+    assert.ok(Math.abs(answer.projected_total - plain.projected_total) < 1e-6, `${answer.projected_total} = ${plain.projected_total}`)
+    assert.notEqual(answer.projected_total, before)
+    assert.match(await page.locator('[data-test="epi-rates"]').textContent(), /R0 3\.5\b/)
+    assert.equal(await stored.getAttribute('data-updated-by'), 'expert')
+    assert.match(await stored.textContent(), /expert/)
+    await env.shot(page, 'epi-params-saved', { fullPage: true })
+
+    // Reset: the form goes back to the stored parameters and recomputes.
+    await page.locator('[data-test="epi-param-r0"]').fill('4')
+    const reset = page.waitForResponse(isForecast)
+    await page.locator('[data-test="epi-forecast-reset"]').click()
+    assert.equal((await reset).status(), 200)
+    assert.equal(await page.locator('[data-test="epi-param-r0"]').inputValue(), '3.5')
+    await page.waitForFunction((v) => Number(document.querySelector('[data-test="forecast-total"]')?.getAttribute('data-value')) === v, answer.projected_total)
+    assert.deepEqual(page.errors, [])
+
+    // A grid worker sees the stored parameters but may not save them.
+    const grid = await env.page()
+    await env.login(grid, 'grid1')
+    await grid.goto(env.url('/epi'))
+    await grid.locator('[data-test="forecast-total"]').waitFor()
+    await settled(grid)
+    assert.equal(await grid.locator('[data-test="epi-param-r0"]').inputValue(), '3.5')
+    assert.equal(await grid.locator('[data-test="epi-stored"]').getAttribute('data-updated-by'), 'expert')
+    assert.equal(await grid.locator('[data-test="epi-params-save"]').count(), 0)
+    assert.equal(await grid.locator('[data-test="epi-save-note"]').count(), 0)
+    await assert.rejects(env.api('grid1', 'PUT', PATH, { r0: 1 }), /403/)
+    assert.deepEqual(grid.errors, [])
+  } finally {
+    // Other tests see the parameters as they were.
+    await env.api('expert', 'PUT', PATH, pick(original))
+  }
 })
 
 test('the epidemic page fits a phone, and roles without health data have no link', async () => {

@@ -1,7 +1,9 @@
 // The risk registry: a point created through the API shows in grid1's
 // matrix (its cell's count and colour) and, after a click on the cell, in the
 // list; grid1 records an inspection with a near miss and a photo through the
-// page, and the point's rating, history and photo follow.
+// page, and the point's rating, history and photo follow. On the map grid1
+// registers a point by a click, then edits it (a refused phone shown at its
+// field, then a new name, rating and an area drawn corner by corner).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { setup, texts, settled } from './support.mjs'
@@ -99,4 +101,81 @@ test('a new point shows in the matrix; grid1 filters by its cell and records an 
   await page.locator('[data-test="risk-clear-cell"]').click()
   await page.locator('[data-test="matrix-cell-2-3"]:not([data-count="0"])').waitFor()
   assert.deepEqual(page.errors, [])
+})
+
+test('grid1 registers a point by clicking the map, then edits it: a field error first, then a new name, rating and a drawn area', async () => {
+  const page = await env.page()
+  await env.login(page, 'grid1')
+  await page.goto(env.url('/risks'))
+  const map = page.locator('[data-test="risk-map"]')
+  const grid = map.locator(`path[data-grid-id="${gridId}"]`)
+  await grid.waitFor()
+  await settled(page)
+
+  // Register: a click in the grid places the point and names the grid as its area.
+  await page.locator('[data-test="risk-new"]').click()
+  const form = page.locator('[data-test="risk-new-form"]')
+  await map.locator('[data-test="risk-map-tools"]').waitFor()
+  let box = await grid.boundingBox()
+  await page.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.5)
+  await map.locator('[data-test="risk-draft-marker"]').waitFor()
+  const lat = Number(await form.locator('input[name="latitude"]').inputValue())
+  const lon = Number(await form.locator('input[name="longitude"]').inputValue())
+  assert.ok(lat > 0 && lon > 0, `placed at ${lat}, ${lon}`)
+  assert.equal(await form.locator('select[name="area_id"]').inputValue(), String(gridId))
+  const name = `积水点${Date.now() % 100000}`
+  await form.locator('input[name="name"]').fill(name)
+  await form.locator('select[name="kind"]').selectOption('flood_point')
+  await form.locator('select[name="likelihood"]').selectOption('4')
+  await form.locator('select[name="impact"]').selectOption('3')
+  await form.locator('[data-test="risk-create"]').click()
+  await page.locator('[data-test="detail-name"]', { hasText: name }).waitFor()
+  const id = Number(new URL(page.url()).searchParams.get('id'))
+  const marker = map.locator(`[data-test="risk-marker"][data-risk-id="${id}"]`)
+  await marker.waitFor()
+  assert.equal(await marker.getAttribute('data-band'), 'high')
+  const created = await env.api('grid1', 'GET', `/api/v1/risks/${id}`)
+  assert.deepEqual([created.latitude, created.longitude, created.area_id, created.kind], [lat, lon, gridId, 'flood_point'])
+
+  // Edit: a phone the server refuses is named at its field, and nothing is stored.
+  await page.locator('[data-test="risk-edit"]').click()
+  const edit = page.locator('[data-test="risk-edit-form"]')
+  await edit.locator('input[name="owner_phone"]').fill('12')
+  await edit.locator('[data-test="risk-edit-save"]').click()
+  const fieldError = edit.locator('[data-test="risk-edit-field-error"][data-field="owner_phone"]')
+  await fieldError.waitFor()
+  assert.equal((await fieldError.innerText()).trim(), texts.zh.errors.msg.owner_phone)
+  assert.match(await edit.locator('input[name="owner_phone"]').getAttribute('class'), /invalid/)
+  assert.equal((await env.api('grid1', 'GET', `/api/v1/risks/${id}`)).owner_phone, null)
+
+  // Fixed, renamed, re-rated, and an area drawn by three clicks on the map.
+  await edit.locator('input[name="owner_phone"]').fill('010-6512 3456')
+  await edit.locator('input[name="name"]').fill(`${name}（东侧）`)
+  await edit.locator('select[name="impact"]').selectOption('5')
+  await map.locator('[data-test="risk-draw-polygon"]').click()
+  box = await grid.boundingBox()
+  for (const [x, y] of [[0.2, 0.2], [0.7, 0.25], [0.4, 0.75]]) {
+    await page.mouse.click(box.x + box.width * x, box.y + box.height * y)
+  }
+  await map.locator('[data-test="risk-polygon-count"][data-count="3"]').waitFor()
+  await map.locator('[data-test="risk-polygon-finish"]').click()
+  await edit.locator('[data-test="risk-edit-polygon"][data-vertices="3"]').waitFor()
+  await map.locator('[data-test="risk-draft-shape"]').waitFor()
+  await edit.locator('[data-test="risk-edit-save"]').click()
+  await page.locator('[data-test="risk-edit-saved"]').waitFor()
+  await page.locator('[data-test="detail-rating"][data-rating="20"]').waitFor()
+  await map.locator(`[data-test="risk-marker"][data-risk-id="${id}"][data-band="critical"]`).waitFor()
+  await map.locator(`[data-test="risk-shape"][data-risk-id="${id}"][data-band="critical"]`).waitFor()
+  await env.shot(page, 'risks-map', { fullPage: true })
+
+  const stored = await env.api('grid1', 'GET', `/api/v1/risks/${id}`)
+  assert.equal(stored.name, `${name}（东侧）`)
+  assert.equal(stored.owner_phone, '010-6512 3456')
+  assert.equal(stored.rating, 20)
+  assert.deepEqual([stored.latitude, stored.longitude], [lat, lon], 'the point did not move')
+  assert.equal(stored.polygon.type, 'Polygon')
+  assert.equal(stored.polygon.coordinates[0].length, 4, 'three corners, closed')
+  assert.deepEqual(stored.polygon.coordinates[0][0], stored.polygon.coordinates[0][3])
+  assert.deepEqual(page.errors, [])
+  await page.context().close()
 })

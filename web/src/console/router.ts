@@ -29,6 +29,7 @@ export const router = createRouter({
     { path: '/warnings', name: 'warnings', component: () => import('./pages/WarningsPage.vue') },
     { path: '/warnings/:id(\\d+)', name: 'warning', component: () => import('./pages/WarningDetailPage.vue') },
     { path: '/risks', name: 'risks', component: () => import('./pages/RisksPage.vue') },
+    { path: '/levels/rules', name: 'level-rules', component: () => import('./pages/LevelRulesPage.vue') },
     { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue') },
     // What a resident's personal QR code opens (<public-url>/pass/<token>).
     { path: '/pass/:token', name: 'pass', component: () => import('./pages/PassPage.vue') },

@@ -77,6 +77,25 @@ const RULES: Rule[] = [
   rule('(?:buildings, households and residents belong to|a place stands in) a grid', 'needs_grid'),
   rule('the (building|household) is in another grid', 'other_grid', 'what'),
   rule('(.+) is outside your scope', 'outside_scope', 'what'),
+  // risk-level rules (PUT /levels/rules): the field names the rule, so the texts do not repeat it
+  rule('[\\w.]+\\.high must be at least [\\w.]+\\.medium', 'rule_order'),
+  rule('[\\w.]+ is a rate: at most 1', 'rule_rate'),
+  rule('[\\w.]+ must be a number at least 0, or null \\(off\\)', 'rule_negative'),
+  rule('[\\w.]+ must be a number or null', 'rule_number'),
+  rule('unknown (?:rule|signal) (\\S+).*', 'rule_unknown', 'rule'),
+  rule('give at least one rule.*', 'rule_empty'),
+  rule('only administrators and district officials may (?:change the rules|recompute levels)', 'rule_forbidden'),
+  // risk points
+  rule('latitude and longitude go together', 'lat_lon_together'),
+  rule(`${F} must be (-?\\d+) to (\\d+)`, 'range', 'field', 'min', 'max'),
+  rule('owner_phone must be 3 to 20 digits.*', 'owner_phone'),
+  rule('an? (?:Multi)?Polygon needs .*', 'polygon_rings'),
+  rule('(?:the boundary|polygon) must be a GeoJSON .*', 'polygon_type'),
+  // the forecast parameters (GET /epi/forecast, PUT /epi/forecast/parameters)
+  rule('observation_share must be a number from 0 to 1', 'observation_share'),
+  rule('only administrators, district officials and experts may change the forecast parameters', 'forecast_forbidden'),
+  rule(`${F} must be a number from ([\\d.]+) to ([\\d.]+)`, 'number_range', 'field', 'min', 'max'),
+  rule(`${F} must be a number of days from ([\\d.]+) to ([\\d.]+)`, 'days_range', 'field', 'min', 'max'),
   // general field rules (FieldReader and the services)
   rule(`${F} and ${F} are required`, 'both_required', 'field', 'field2'),
   rule(`${F} or ${F} is required`, 'either_required', 'field', 'field2'),
