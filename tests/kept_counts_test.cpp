@@ -1,5 +1,6 @@
-// Counts kept on write (migration 9), on SQLite and PostgreSQL: residents per
-// area follow every write of residents (triggers), reporters per area and day
+// Counts kept on write (migrations 9 and 10), on SQLite and PostgreSQL:
+// residents per area and the area of open health statuses follow every write
+// of residents (triggers), reporters per area and day
 // count each person once, and the per-day grid flows are computed once per
 // past day, again after a late scan of that day, and purged with old scans.
 // Also: the dialect blocks of migrations.
@@ -93,6 +94,20 @@ TEST_P(KeptCounts, ResidentsPerAreaFollowCreationMovesAndDeletion) {
   ASSERT_EQ(server_->del("/api/v1/residents/" + std::to_string(b), admin_).status, 204);
   EXPECT_EQ(population(seed_.g1), g1);
   EXPECT_EQ(population_mismatches(), 0);
+
+  // An open health status carries its person's grid, through moves and removal.
+  auto status_area = [&](std::int64_t person) {
+    return query_int("SELECT COALESCE(area_id, 0) FROM health_statuses WHERE person_id = $1 AND ends_at IS NULL",
+                     {person});
+  };
+  ASSERT_EQ(server_->post("/api/v1/health/people/" + std::to_string(a) + "/status",
+                          R"({"status":"observation","reason":"密接"})", admin_).status, 201);
+  EXPECT_EQ(status_area(a), seed_.g2);
+  ASSERT_EQ(server_->patch("/api/v1/residents/" + std::to_string(a), R"({"area_id":)" + std::to_string(seed_.g3) + "}",
+                           admin_).status, 200);
+  EXPECT_EQ(status_area(a), seed_.g3);
+  ASSERT_EQ(server_->del("/api/v1/residents/" + std::to_string(a), admin_).status, 204);
+  EXPECT_EQ(status_area(a), 0);
 }
 
 TEST_P(KeptCounts, EachReporterCountsOnceADayAndTheCompletenessAgreesWithTheDailyView) {

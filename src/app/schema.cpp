@@ -608,6 +608,48 @@ CREATE TRIGGER health_reports_reporters AFTER INSERT ON health_reports
   FOR EACH ROW EXECUTE FUNCTION health_reporters_track();
 {{end}}
 )SQL"},
+      {10, "the area of each open health status, kept by triggers: counts by area and status without reading residents",
+       R"SQL(
+-- The grid of the person an open status belongs to (NULL once the person is
+-- removed); set when a status is written and when a resident moves or is
+-- removed, so counts per area and status read this table alone.
+ALTER TABLE health_statuses ADD COLUMN area_id BIGINT;
+UPDATE health_statuses SET area_id = (SELECT r.area_id FROM residents r
+                                      WHERE r.id = health_statuses.person_id AND r.deleted_at IS NULL)
+  WHERE ends_at IS NULL;
+CREATE INDEX health_statuses_open_area ON health_statuses(status, area_id) WHERE ends_at IS NULL;
+
+{{sqlite}}
+CREATE TRIGGER health_statuses_area AFTER INSERT ON health_statuses
+BEGIN
+  UPDATE health_statuses SET area_id = (SELECT r.area_id FROM residents r WHERE r.id = NEW.person_id
+                                        AND r.deleted_at IS NULL)
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER residents_status_area AFTER UPDATE OF area_id, deleted_at ON residents
+BEGIN
+  UPDATE health_statuses SET area_id = CASE WHEN NEW.deleted_at IS NULL THEN NEW.area_id END
+    WHERE person_id = NEW.id AND ends_at IS NULL;
+END;
+{{end}}
+{{postgres}}
+CREATE FUNCTION health_status_area_fill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.area_id := (SELECT r.area_id FROM residents r WHERE r.id = NEW.person_id AND r.deleted_at IS NULL);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER health_statuses_area BEFORE INSERT ON health_statuses
+  FOR EACH ROW EXECUTE FUNCTION health_status_area_fill();
+CREATE FUNCTION residents_status_area() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE health_statuses SET area_id = CASE WHEN NEW.deleted_at IS NULL THEN NEW.area_id END
+    WHERE person_id = NEW.id AND ends_at IS NULL;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER residents_status_area AFTER UPDATE OF area_id, deleted_at ON residents
+  FOR EACH ROW EXECUTE FUNCTION residents_status_area();
+{{end}}
+)SQL"},
   };
   return migrations;
 }

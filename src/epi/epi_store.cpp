@@ -41,11 +41,11 @@ std::vector<EpiStore::GridRow> EpiStore::grids(db::Connection& conn, const std::
 std::map<std::int64_t, EpiStore::StatusCounts> EpiStore::current_counts(db::Connection& conn,
                                                                        const std::string& path) {
   db::Sql sql(
-      "SELECT r.area_id, s.status, COUNT(*) FROM health_statuses s JOIN residents r ON r.id = s.person_id "
-      "JOIN areas a ON a.id = r.area_id WHERE s.ends_at IS NULL AND s.status IN ('observation', 'home_quarantine', "
-      "'centralized_isolation', 'confirmed', 'recovered') AND r.deleted_at IS NULL AND ");
+      "SELECT s.area_id, s.status, COUNT(*) FROM health_statuses s JOIN areas a ON a.id = s.area_id "
+      "WHERE s.ends_at IS NULL AND s.status IN ('observation', 'home_quarantine', 'centralized_isolation', "
+      "'confirmed', 'recovered') AND ");
   append_under(sql, "a.path", path);
-  sql.append(" GROUP BY r.area_id, s.status");
+  sql.append(" GROUP BY s.area_id, s.status");
   std::map<std::int64_t, StatusCounts> out;
   for (const auto& r : conn.query(sql.text(), sql.params()).rows) {
     auto& c = out[as_int(r[0])];

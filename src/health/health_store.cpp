@@ -483,12 +483,12 @@ std::vector<HealthStore::GridCount> HealthStore::grid_counts(db::Connection& con
     by_area.emplace(as_int(r[0]), GridCount{as_int(r[0]), as_text(r[1]), residents, residents, as_int(r[3])});
   }
   db::Sql twice(
-      "SELECT r.area_id, s.person_id, COUNT(h.id) FROM health_statuses s JOIN residents r ON r.id = s.person_id "
-      "JOIN areas a ON a.id = r.area_id LEFT JOIN health_reports h ON h.person_id = s.person_id AND h.date = ");
+      "SELECT s.area_id, s.person_id, COUNT(h.id) FROM health_statuses s JOIN areas a ON a.id = s.area_id "
+      "LEFT JOIN health_reports h ON h.person_id = s.person_id AND h.date = ");
   twice.bind(date).append(
       " WHERE s.ends_at IS NULL AND s.status IN ('observation', 'home_quarantine', 'centralized_isolation') "
-      "AND r.deleted_at IS NULL AND a.path >= ");
-  twice.bind(path).append(" AND a.path < ").bind(upper).append(" GROUP BY r.area_id, s.person_id");
+      "AND a.path >= ");
+  twice.bind(path).append(" AND a.path < ").bind(upper).append(" GROUP BY s.area_id, s.person_id");
   for (const auto& r : conn.query(twice.text(), twice.params()).rows) {
     auto it = by_area.find(as_int(r[0]));
     if (it == by_area.end()) continue;

@@ -99,11 +99,11 @@ std::optional<AreaNode> LevelStore::area(db::Connection& conn, std::int64_t id) 
 
 void LevelStore::add_status_counts(db::Connection& conn, std::map<std::int64_t, Signals>& out) {
   auto rs = conn.query(
-      "SELECT r.area_id, SUM(CASE WHEN s.status = 'confirmed' THEN 1 ELSE 0 END), "
+      "SELECT s.area_id, SUM(CASE WHEN s.status = 'confirmed' THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN s.status = 'observation' THEN 1 ELSE 0 END) "
-      "FROM health_statuses s JOIN residents r ON r.id = s.person_id "
-      "WHERE s.ends_at IS NULL AND s.status IN ('confirmed', 'observation') AND r.deleted_at IS NULL "
-      "GROUP BY r.area_id");
+      "FROM health_statuses s "
+      "WHERE s.ends_at IS NULL AND s.status IN ('confirmed', 'observation') AND s.area_id IS NOT NULL "
+      "GROUP BY s.area_id");
   for (const auto& r : rs.rows) {
     auto& s = out[as_int(r[0])];
     s["confirmed"] += static_cast<double>(as_int(r[1]));
