@@ -9,6 +9,15 @@
 # 2. bench/load.sh, the wrk-based HTTP load test, when it exists. It is given
 #    FIRSTLINE_BIN (the server binary) and BUILD_DIR in its environment.
 #
+# bench_scans reads two optional variables for its occupancy and flow queries
+# (see its header): FIRSTLINE_BENCH_SCALE=community|street|district picks the
+# demo (default street, ~1.5 M scans; district is ~10 M scans and takes ~4 min
+# to generate), FIRSTLINE_BENCH_DATA=DIR keeps that demo database in DIR and
+# reuses it on later runs. Both pass through this script; to run only those
+# queries at district scale (as docs/BENCHMARKS.md records them):
+#   FIRSTLINE_BENCH_SCALE=district FIRSTLINE_BENCH_DATA=/work/bench-data \
+#     scripts/with-postgres.sh $BUILD_DIR/bench_scans --benchmark_filter='Occupancy|Flows'
+#
 # Both run beside a throwaway PostgreSQL cluster (scripts/with-postgres.sh),
 # whose connection string is in FIRSTLINE_TEST_POSTGRES, so a benchmark may
 # measure the PostgreSQL backend next to SQLite. Exits non-zero when either
@@ -39,7 +48,7 @@ echo "== bench_registry =="
 
 if [ -x "$build_dir/bench_scans" ]; then
   echo
-  echo "== bench_scans =="
+  echo "== bench_scans (queries on the ${FIRSTLINE_BENCH_SCALE:-street} demo) =="
   "$build_dir/bench_scans" --benchmark_format=console "$@" || status=1
 fi
 
