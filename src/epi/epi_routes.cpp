@@ -211,6 +211,11 @@ void add_epi_routes(http::Router& router, EpiService& s) {
     return http::json_response(parameters_json(*saved));
   });
 
+  router.add("DELETE", "/api/v1/epi/forecast/parameters", [&s](Request& req) -> Response {
+    FL_TRY(reset, s.reset_parameters(*req.principal));
+    return http::json_response(parameters_json(*reset));
+  });
+
   router.add("GET", "/api/v1/epi/forecast", [&s](Request& req) -> Response {
     if (auto st = http::check_query_names(
             req, {"area_id", "days", "r0", "latent_days", "infectious_days", "time_fraction", "observation_share"});

@@ -395,4 +395,17 @@ core::Result<StoredForecastParams> EpiService::set_parameters(const core::Princi
   return decode_params(text);
 }
 
+core::Result<StoredForecastParams> EpiService::reset_parameters(const core::Principal& who) {
+  if (!may_set_parameters(who)) {
+    return core::forbidden("only administrators, district officials and experts may change the forecast parameters");
+  }
+  auto conn = db_.acquire();
+  db::in_transaction(*conn, db::TxMode::write, [&] {
+    EpiStore::delete_setting(*conn, kParamsKey);
+    audit::record(*conn, who, clock_.now(), "delete", "forecast_parameters", std::nullopt, std::nullopt,
+                  "back to the built-in defaults");
+  });
+  return StoredForecastParams{};
+}
+
 }  // namespace firstline::epi

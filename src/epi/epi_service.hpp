@@ -154,6 +154,8 @@ class EpiService {
   /// Saves the parameters (administrators, district officials and experts);
   /// audited. `days` is ignored.
   core::Result<StoredForecastParams> set_parameters(const core::Principal& who, const ForecastParams& p);
+  /// Forgets the stored parameters: the built-in defaults apply again (same roles; audited).
+  core::Result<StoredForecastParams> reset_parameters(const core::Principal& who);
 
  private:
   core::Result<Forecast> project(db::Connection& conn, std::int64_t area_id, const ForecastParams& p);

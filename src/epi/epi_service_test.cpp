@@ -324,8 +324,15 @@ TEST_P(EpiApi, StoredParametersAreEveryForecastsDefaultsAndOnlyOfficialsChangeTh
   EXPECT_DOUBLE_EQ(num(f.at("parameters").at("r0")), 3.2);
   EXPECT_DOUBLE_EQ(num(g1().at("initial").at("E")), 0.5);
   EXPECT_DOUBLE_EQ(num(get_ok(forecast_url(seed_.community1, "&r0=2")).at("parameters").at("r0")), 2.0);
+  // Back to the built-in defaults (officials and experts only).
+  EXPECT_EQ(server_->del(params, staff).status, 403);
+  auto reset = server_->del(params, district);
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  stored = get_ok(params);
+  EXPECT_DOUBLE_EQ(num(stored.at("r0")), 2.5);
+  EXPECT_TRUE(stored.at("updated_by").is_null());
   auto conn = server_->app().database().acquire();
-  EXPECT_EQ(db::as_int(*conn->query_value("SELECT COUNT(*) FROM audit_log WHERE entity = 'forecast_parameters'")), 1);
+  EXPECT_EQ(db::as_int(*conn->query_value("SELECT COUNT(*) FROM audit_log WHERE entity = 'forecast_parameters'")), 2);
 }
 
 TEST_P(EpiApi, ForecastParametersAreCheckedAndTheScopeToo) {

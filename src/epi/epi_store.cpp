@@ -121,4 +121,8 @@ void EpiStore::save_setting(db::Connection& conn, const std::string& key, const 
                {key, value});
 }
 
+void EpiStore::delete_setting(db::Connection& conn, const std::string& key) {
+  conn.execute("DELETE FROM settings WHERE key = $1", {key});
+}
+
 }  // namespace firstline::epi

@@ -61,6 +61,7 @@ class EpiStore {
   /// A value of the settings table shared by every node, and its update.
   static std::optional<std::string> setting(db::Connection& conn, const std::string& key);
   static void save_setting(db::Connection& conn, const std::string& key, const std::string& value);
+  static void delete_setting(db::Connection& conn, const std::string& key);
 
   static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
                                          std::int64_t last_day, int utc_offset_minutes);

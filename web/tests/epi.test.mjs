@@ -173,9 +173,21 @@ test('the form starts from the stored parameters, an expert saves them, a grid w
     assert.equal(await grid.locator('[data-test="epi-save-note"]').count(), 0)
     await assert.rejects(env.api('grid1', 'PUT', PATH, { r0: 1 }), /403/)
     assert.deepEqual(grid.errors, [])
+
+    // The expert goes back to the built-in defaults.
+    const isDelete = (r) => new URL(r.url()).pathname === PATH && r.request().method() === 'DELETE'
+    const deleted = page.waitForResponse(isDelete)
+    await page.locator('[data-test="epi-params-builtin"]').click()
+    assert.equal((await deleted).status(), 200)
+    await page.waitForFunction(() => document.querySelector('[data-test="epi-stored"]')?.getAttribute('data-updated-by') === '')
+    assert.equal(await page.locator('[data-test="epi-param-r0"]').inputValue(), '2.5')
+    assert.equal((await env.api('expert', 'GET', PATH)).updated_at, null)
+    assert.equal(await page.locator('[data-test="epi-params-builtin"]').count(), 0)
+    assert.deepEqual(page.errors, [])
   } finally {
     // Other tests see the parameters as they were.
-    await env.api('expert', 'PUT', PATH, pick(original))
+    if (original.updated_at) await env.api('expert', 'PUT', PATH, pick(original))
+    else await env.api('expert', 'DELETE', PATH)
   }
 })
 
