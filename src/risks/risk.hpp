@@ -82,6 +82,7 @@ struct RiskInput {
 
 /// A partial update: absent fields stay; `clear_*` sets an optional field to null.
 struct RiskPatch {
+  std::optional<std::int64_t> area_id;  // moves the point (manage_risks on both areas)
   std::optional<std::string> name, kind, description;
   std::optional<double> latitude, longitude;
   std::optional<std::string> polygon;

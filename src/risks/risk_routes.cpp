@@ -200,6 +200,7 @@ void add_risk_routes(http::Router& router, RiskService& s) {
     FL_TRY(body, http::parse_object_body(req));
     FieldReader r(*body);
     RiskPatch patch;
+    patch.area_id = r.integer("area_id", false, 1);
     patch.name = r.text("name", {.max_length = 100});
     patch.kind = r.text("kind", {.max_length = 32});
     patch.description = r.text("description", {.max_length = 2000, .allow_empty = true});

@@ -183,6 +183,13 @@ core::Result<RiskPoint> RiskService::update(const core::Principal& who, std::int
         changed.emplace_back(name);
       }
     };
+    if (patch.area_id && *patch.area_id != p->area_id) {
+      auto to = people::PeopleStore::area_path(*conn, *patch.area_id);
+      if (!to) return core::invalid("area_id", fmt::format("no area {}", *patch.area_id));
+      if (!who.covers(Permission::manage_risks, *to)) return core::forbidden("the new area is outside your scope");
+      p->area_id = *patch.area_id;
+      changed.emplace_back("area");
+    }
     set(p->name, patch.name, "name");
     if (patch.name) p->name = std::string(core::trim(p->name));
     set(p->kind, patch.kind, "kind");

@@ -171,12 +171,12 @@ void RiskStore::update(db::Connection& conn, const RiskPoint& p) {
   conn.execute(
       "UPDATE risk_points SET name = $2, kind = $3, latitude = $4, longitude = $5, polygon = $6, description = $7,"
       " likelihood = $8, impact = $9, owner_name = $10, owner_phone = $11, owner_user_id = $12,"
-      " inspection_interval_days = $13, last_inspected_at = $14, next_inspection_due = $15, updated_at = $16"
-      " WHERE id = $1",
+      " inspection_interval_days = $13, last_inspected_at = $14, next_inspection_due = $15, updated_at = $16,"
+      " area_id = $17 WHERE id = $1",
       {p.id, p.name, p.kind, db::opt(p.latitude), db::opt(p.longitude), db::opt(p.polygon), p.description,
        std::int64_t{p.likelihood}, std::int64_t{p.impact}, db::opt(p.owner_name), db::opt(p.owner_phone),
        db::opt(p.owner_user_id), std::int64_t{p.inspection_interval_days}, db::opt(p.last_inspected_at),
-       p.next_inspection_due, p.updated_at});
+       p.next_inspection_due, p.updated_at, p.area_id});
 }
 
 void RiskStore::soft_delete(db::Connection& conn, std::int64_t id, core::Millis now) {

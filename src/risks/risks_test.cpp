@@ -394,6 +394,18 @@ TEST_P(RiskApi, AGridWorkerKeepsOnlyTheirOwnGridsPoints) {
   EXPECT_EQ(server_->patch(risk_url(id), R"({"likelihood":2})", volunteer).status, 403);
   EXPECT_EQ(create(seed_.g1, 2, 2, "", volunteer).status, 403);
 
+  // Moving a point: manage_risks on both areas. gw1 may not hand it to g2;
+  // the community's staff may, and gw2 then keeps it.
+  EXPECT_EQ(server_->patch(risk_url(id), R"({"area_id":)" + std::to_string(seed_.g2) + "}", gw1).status, 403);
+  auto bad = server_->patch(risk_url(id), R"({"area_id":999999})", token("staff"));
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(parse(bad.body).at("error").at("field").as_string(), "area_id");
+  auto moved = server_->patch(risk_url(id), R"({"area_id":)" + std::to_string(seed_.g2) + "}", token("staff"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(parse(moved.body).at("area_id").as_int64(), seed_.g2);
+  EXPECT_EQ(server_->get(risk_url(id), gw2).status, 200);
+  EXPECT_EQ(server_->get(risk_url(id), gw1).status, 403);
+
   // A resident reads nothing.
   auto resident = token("resident");
   EXPECT_EQ(server_->get("/api/v1/risks", resident).status, 403);
