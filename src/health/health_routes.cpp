@@ -210,16 +210,8 @@ void add_health_routes(http::Router& router, HealthService& s) {
   // ---- reports ----
   router.add("POST", "/api/v1/health/reports", [&s](Request& req) -> Response {
     FL_TRY(body, http::parse_object_body(req));
-    auto it = body->find("reports");
-    if (body->size() != 1 || it == body->end() || !it->value().is_array()) {
-      return http::error_response({core::ErrorCode::bad_request, "the body is {\"reports\": [...]}", "reports"});
-    }
-    const auto& items = it->value().get_array();
-    if (items.size() > s.options().max_batch) {
-      return http::error_response({core::ErrorCode::payload_too_large,
-                                   fmt::format("a batch holds at most {} reports", s.options().max_batch), "reports"});
-    }
-    if (items.empty()) return http::error_response({core::ErrorCode::invalid, "the batch holds no reports", "reports"});
+    FL_TRY(batch, http::batch_items(*body, "reports", s.options().max_batch, "reports"));
+    const auto& items = **batch;
     std::vector<ReportInput> reports;
     std::vector<std::size_t> index;
     std::vector<ReportRejection> early;

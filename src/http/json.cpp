@@ -91,6 +91,22 @@ Response list_response(json::array items, const std::optional<std::string>& next
   return json_response(o);
 }
 
+core::Result<const json::array*> batch_items(const json::object& body, std::string_view key, std::size_t max,
+                                             std::string_view noun) {
+  const std::string field(key);
+  auto it = body.find(key);
+  if (body.size() != 1 || it == body.end() || !it->value().is_array()) {
+    return std::unexpected(core::Error{core::ErrorCode::bad_request, fmt::format("the body is {{\"{}\": [...]}}", key), field});
+  }
+  const auto& items = it->value().get_array();
+  if (items.size() > max) {
+    return std::unexpected(
+        core::Error{core::ErrorCode::payload_too_large, fmt::format("a batch holds at most {} {}", max, noun), field});
+  }
+  if (items.empty()) return std::unexpected(core::Error{core::ErrorCode::invalid, fmt::format("the batch holds no {}", noun), field});
+  return &items;
+}
+
 core::Result<json::object> parse_object_body(const Request& request) {
   const auto ct = request.header("content-type");
   if (!ct.empty() && ct.find("json") == std::string_view::npos) {

@@ -34,6 +34,11 @@ Response list_response(json::array items, const std::optional<std::string>& next
 /// (malformed JSON, not an object, not UTF-8) or unsupported_media (wrong
 /// Content-Type).
 core::Result<json::object> parse_object_body(const Request& request);
+/// The items of a batch body `{"<key>": [...]}` (nothing else in it): 400 for
+/// another shape, 413 for more than `max` items, 422 for none; each error
+/// names `key`. `noun` is the items' name in the messages ("scans").
+core::Result<const json::array*> batch_items(const json::object& body, std::string_view key, std::size_t max,
+                                             std::string_view noun);
 
 /// Reads typed fields from a JSON object; the first problem is kept with the
 /// field's name. Call finish() last: it also rejects fields nobody read.

@@ -318,15 +318,8 @@ void add_movement_routes(http::Router& router, MovementService& s) {
   // ---- scans ----
   router.add("POST", "/api/v1/scans", [&s](Request& req) -> Response {
     FL_TRY(body, http::parse_object_body(req));
-    auto it = body->find("scans");
-    if (body->size() != 1 || it == body->end() || !it->value().is_array()) {
-      return http::error_response({core::ErrorCode::bad_request, "the body is {\"scans\": [...]}", "scans"});
-    }
-    const auto& items = it->value().get_array();
-    if (items.size() > s.options().max_batch) {
-      return http::error_response({core::ErrorCode::payload_too_large,
-                                   fmt::format("a batch holds at most {} scans", s.options().max_batch), "scans"});
-    }
+    FL_TRY(batch, http::batch_items(*body, "scans", s.options().max_batch, "scans"));
+    const auto& items = **batch;
     std::vector<ScanInput> scans;
     scans.reserve(items.size());
     std::vector<std::size_t> index;  // position in the request of each parsed scan
@@ -347,8 +340,6 @@ void add_movement_routes(http::Router& router, MovementService& s) {
       if (!stored) return http::error_response(stored.error());
       result = std::move(*stored);
       for (auto& r : result.rejected) r.index = index[r.index];
-    } else if (items.empty()) {
-      return http::error_response({core::ErrorCode::invalid, "the batch holds no scans", "scans"});
     }
     result.rejected.insert(result.rejected.end(), early.begin(), early.end());
     std::sort(result.rejected.begin(), result.rejected.end(),
