@@ -228,6 +228,26 @@ core::Result<Forecast> EpiService::project(std::int64_t area_id, const ForecastP
   return project(*conn, area_id, p);
 }
 
+std::vector<EpiStore::FlowRow> EpiService::week_flows(db::Connection& conn, const std::string& path,
+                                                      std::int64_t first_day, std::int64_t last_day) {
+  const auto versions = EpiStore::ensure_flow_days(conn, first_day, last_day, options_.utc_offset_minutes);
+  const bool keep = std::find(versions.begin(), versions.end(), -1) == versions.end();
+  if (keep) {
+    std::lock_guard lock(flow_mutex_);
+    for (const auto& c : flow_sums_) {
+      if (c.path == path && c.first_day == first_day && c.last_day == last_day && c.versions == versions) return c.rows;
+    }
+  }
+  auto rows = EpiStore::stored_flows(conn, path, first_day, last_day);
+  if (keep) {
+    std::lock_guard lock(flow_mutex_);
+    std::erase_if(flow_sums_, [&](const FlowSums& c) { return c.path == path; });
+    if (flow_sums_.size() >= 8) flow_sums_.erase(flow_sums_.begin());
+    flow_sums_.push_back(FlowSums{path, first_day, last_day, versions, rows});
+  }
+  return rows;
+}
+
 core::Result<Forecast> EpiService::project(db::Connection& conn, std::int64_t area_id, const ForecastParams& p) {
   auto area = areas::AreaStore::get(conn, area_id);
   if (!area) return core::invalid("area_id", fmt::format("no area {}", area_id));
@@ -266,8 +286,7 @@ core::Result<Forecast> EpiService::project(db::Connection& conn, std::int64_t ar
 
   // Flows of the last whole days: residents seen in another grid per day, averaged.
   std::vector<GridFlow> flows;
-  const auto rows = EpiStore::grid_flows(conn, area->path, today_day - std::max(1, options_.flow_days), today_day - 1,
-                                         options_.utc_offset_minutes);
+  const auto rows = week_flows(conn, area->path, today_day - std::max(1, options_.flow_days), today_day - 1);
   for (const auto& r : rows) {
     auto from = index.find(r.from);
     auto to = index.find(r.to);

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "core/error.hpp"
 #include "core/principal.hpp"
 #include "db/database.hpp"
+#include "epi/epi_store.hpp"
 #include "epi/rt.hpp"
 #include "epi/seir.hpp"
 
@@ -162,9 +164,22 @@ class EpiService {
   std::int64_t local_day(core::Millis t) const;
   core::Millis local_midnight(std::int64_t day) const;
 
+  /// The week's flows under `path`, from the stored days; the sums are kept
+  /// while every day's stored counts stay at the same version.
+  std::vector<EpiStore::FlowRow> week_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                       std::int64_t last_day);
+
   db::Database& db_;
   const core::Clock& clock_;
   EpiOptions options_;
+  struct FlowSums {
+    std::string path;
+    std::int64_t first_day = 0, last_day = 0;
+    std::vector<std::int64_t> versions;
+    std::vector<EpiStore::FlowRow> rows;
+  };
+  std::mutex flow_mutex_;
+  std::vector<FlowSums> flow_sums_;  // a few areas' (the districts', the pages' latest)
 };
 
 }  // namespace firstline::epi

@@ -335,6 +335,27 @@ TEST_P(EpiApi, StoredParametersAreEveryForecastsDefaultsAndOnlyOfficialsChangeTh
   EXPECT_EQ(db::as_int(*conn->query_value("SELECT COUNT(*) FROM audit_log WHERE entity = 'forecast_parameters'")), 2);
 }
 
+TEST_P(EpiApi, ALateScanWrittenThroughAnotherNodeReachesThisNodesForecast) {
+  set_status(seed_.r1_head, "confirmed", "2026-11-24T02:00:00Z");
+  const auto url = forecast_url(seed_.community1, "&r0=3");
+  EXPECT_EQ(get_ok(url).at("flow_pairs").as_int64(), 0);  // this node now keeps the week's (empty) sums
+  EXPECT_EQ(get_ok(url).at("flow_pairs").as_int64(), 0);
+
+  // A second node on the same database takes a gate's late upload of yesterday.
+  testing::TestServer other(db_->url(), clock_);
+  const auto token = other.login("admin", Seed::kPassword);
+  const auto shop = create_place(seed_.g1);
+  auto ev = [&](const char* ts, const char* dir) {
+    return R"({"client_event_id":"node2-)" + std::string(dir) + R"(","person_id":)" + std::to_string(seed_.r2_head) +
+           R"(,"place_id":)" + std::to_string(shop) + R"(,"ts":")" + ts + R"(","direction":")" + dir + "\"}";
+  };
+  auto r = other.post("/api/v1/scans",
+                      R"({"scans":[)" + ev("2026-11-24T02:00:00Z", "in") + "," + ev("2026-11-24T03:00:00Z", "out") + "]}",
+                      token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(get_ok(url).at("flow_pairs").as_int64(), 1);
+}
+
 TEST_P(EpiApi, ForecastParametersAreCheckedAndTheScopeToo) {
   const auto g1 = forecast_url(seed_.g1);
   EXPECT_EQ(invalid_field(g1 + "&r0=-1"), "r0");

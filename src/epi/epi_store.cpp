@@ -100,6 +100,20 @@ std::vector<EpiStore::RunOnset> EpiStore::run_onsets(db::Connection& conn,
   return out;
 }
 
+std::vector<std::int64_t> EpiStore::ensure_flow_days(db::Connection& conn, std::int64_t first_day,
+                                                     std::int64_t last_day, int utc_offset_minutes) {
+  return movement::FlowDays::ensure(conn, first_day, last_day, utc_offset_minutes);
+}
+
+std::vector<EpiStore::FlowRow> EpiStore::stored_flows(db::Connection& conn, const std::string& path,
+                                                      std::int64_t first_day, std::int64_t last_day) {
+  std::vector<FlowRow> out;
+  for (const auto& s : movement::FlowDays::stored_sums(conn, path, first_day, last_day)) {
+    out.push_back(FlowRow{s.home_area_id, s.place_area_id, s.person_days});
+  }
+  return out;
+}
+
 std::vector<EpiStore::FlowRow> EpiStore::grid_flows(db::Connection& conn, const std::string& path,
                                                     std::int64_t first_day, std::int64_t last_day,
                                                     int utc_offset_minutes) {

@@ -63,6 +63,13 @@ class EpiStore {
   static void save_setting(db::Connection& conn, const std::string& key, const std::string& value);
   static void delete_setting(db::Connection& conn, const std::string& key);
 
+  /// The two halves of grid_flows: computing the stale days (answering the
+  /// version each day was computed at) and summing the stored days.
+  static std::vector<std::int64_t> ensure_flow_days(db::Connection& conn, std::int64_t first_day, std::int64_t last_day,
+                                                    int utc_offset_minutes);
+  static std::vector<FlowRow> stored_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                           std::int64_t last_day);
+
   static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
                                          std::int64_t last_day, int utc_offset_minutes);
 };

@@ -1,6 +1,7 @@
 #include "movement/flow_days.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "db/sql.hpp"
@@ -56,18 +57,36 @@ void FlowDays::compute_day(db::Connection& conn, std::int64_t day, int utc_offse
   });
 }
 
-std::vector<FlowDays::Sum> FlowDays::sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
-                                          std::int64_t last_day, int utc_offset_minutes) {
-  std::unordered_set<std::int64_t> fresh;
-  for (const auto& r : conn.query("SELECT day FROM grid_flow_day_state WHERE day >= $1 AND day <= $2 "
-                                  "AND computed_version = version AND utc_offset_minutes = $3",
-                                  {first_day, last_day, static_cast<std::int64_t>(utc_offset_minutes)})
-                           .rows) {
-    fresh.insert(db::as_int(r[0]));
-  }
+std::vector<std::int64_t> FlowDays::ensure(db::Connection& conn, std::int64_t first_day, std::int64_t last_day,
+                                           int utc_offset_minutes) {
+  auto fresh_versions = [&] {
+    std::unordered_map<std::int64_t, std::int64_t> fresh;  // day -> computed version
+    for (const auto& r : conn.query("SELECT day, computed_version FROM grid_flow_day_state WHERE day >= $1 AND "
+                                    "day <= $2 AND computed_version = version AND utc_offset_minutes = $3",
+                                    {first_day, last_day, static_cast<std::int64_t>(utc_offset_minutes)})
+                             .rows) {
+      fresh[db::as_int(r[0])] = db::as_int(r[1]);
+    }
+    return fresh;
+  };
+  auto fresh = fresh_versions();
+  bool computed = false;
   for (auto day = first_day; day <= last_day; ++day) {
-    if (!fresh.contains(day)) compute_day(conn, day, utc_offset_minutes);
+    if (fresh.contains(day)) continue;
+    compute_day(conn, day, utc_offset_minutes);
+    computed = true;
   }
+  if (computed) fresh = fresh_versions();
+  std::vector<std::int64_t> out;
+  for (auto day = first_day; day <= last_day; ++day) {
+    auto it = fresh.find(day);
+    out.push_back(it == fresh.end() ? -1 : it->second);  // -1: made stale again meanwhile
+  }
+  return out;
+}
+
+std::vector<FlowDays::Sum> FlowDays::stored_sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                                 std::int64_t last_day) {
   // Areas outside `path` are dropped here rather than by joining areas twice:
   // a district's week of pairs is a few tens of thousands of rows.
   db::Sql sql(
@@ -86,6 +105,12 @@ std::vector<FlowDays::Sum> FlowDays::sums(db::Connection& conn, const std::strin
     out.push_back(s);
   }
   return out;
+}
+
+std::vector<FlowDays::Sum> FlowDays::sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                          std::int64_t last_day, int utc_offset_minutes) {
+  ensure(conn, first_day, last_day, utc_offset_minutes);
+  return stored_sums(conn, path, first_day, last_day);
 }
 
 void FlowDays::purge_before(db::Connection& conn, std::int64_t day) {

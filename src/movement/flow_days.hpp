@@ -38,6 +38,15 @@ class FlowDays {
   static std::vector<Sum> sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
                                std::int64_t last_day, int utc_offset_minutes);
 
+  /// Computes the stale days of [first_day, last_day] and answers the version
+  /// each day's stored counts were computed at: while the answer is the same,
+  /// so are the stored counts (a caller may keep their sums).
+  static std::vector<std::int64_t> ensure(db::Connection& conn, std::int64_t first_day, std::int64_t last_day,
+                                          int utc_offset_minutes);
+  /// The stored counts summed over [first_day, last_day] (see `ensure`).
+  static std::vector<Sum> stored_sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
+                                      std::int64_t last_day);
+
   /// Drops the stored days before `day` (with the scans they came from).
   static void purge_before(db::Connection& conn, std::int64_t day);
 
