@@ -254,7 +254,7 @@ void run_backend(const std::string& name, const std::string& url, const Scale& s
       body();
       fmt::print("    {}: {:.1f} ms\n", what, ms_since(t0));
     };
-    time("HealthStore::grid_counts (missed rate)", [&] { health::HealthStore::grid_counts(*conn, "/1/", local_date(kNow)); });
+    time("HealthStore::grid_counts (missed rate)", [&] { health::HealthStore::grid_counts(*conn, "/1/", local_date(kNow), kNow); });
     time("EpiStore::grids", [&] { epi::EpiStore::grids(*conn, "/1/"); });
     time("EpiStore::current_counts", [&] { epi::EpiStore::current_counts(*conn, "/1/"); });
     const auto today = movement::FlowDays::local_day(kNow, 480);

@@ -610,13 +610,12 @@ CREATE TRIGGER health_reports_reporters AFTER INSERT ON health_reports
 )SQL"},
       {10, "the area of each open health status, kept by triggers: counts by area and status without reading residents",
        R"SQL(
--- The grid of the person an open status belongs to (NULL once the person is
--- removed); set when a status is written and when a resident moves or is
--- removed, so counts per area and status read this table alone.
+-- The grid of the person a status belongs to: set when a status is written,
+-- followed while it is open (moves; NULL once the person is removed), kept
+-- when it ends; so counts per area and status read this table alone.
 ALTER TABLE health_statuses ADD COLUMN area_id BIGINT;
-UPDATE health_statuses SET area_id = (SELECT r.area_id FROM residents r
-                                      WHERE r.id = health_statuses.person_id AND r.deleted_at IS NULL)
-  WHERE ends_at IS NULL;
+UPDATE health_statuses SET area_id = (SELECT r.area_id FROM residents r WHERE r.id = health_statuses.person_id
+                                      AND (health_statuses.ends_at IS NOT NULL OR r.deleted_at IS NULL));
 CREATE INDEX health_statuses_open_area ON health_statuses(status, area_id) WHERE ends_at IS NULL;
 
 {{sqlite}}

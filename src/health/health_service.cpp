@@ -82,6 +82,14 @@ core::Millis HealthService::day_start(core::Millis t) const {
   return day * kDay - offset;
 }
 
+core::Millis HealthService::status_moment(const std::string& date) const {
+  const auto now = clock_.now();
+  auto d = core::parse_date(date);
+  if (!d) return now;
+  const core::Millis end = (d->days_since_epoch() + 1) * kDay - options_.utc_offset_minutes * kMinute - 1;
+  return std::min(now, end);
+}
+
 std::string HealthService::today() const {
   return core::date_of(clock_.now() + options_.utc_offset_minutes * kMinute).to_string();
 }
@@ -412,13 +420,14 @@ core::Result<DailyPage> HealthService::daily(const core::Principal& who, const D
   auto path = people::PeopleStore::area_path(*conn, q.area_id);
   if (!path) return core::invalid("area_id", fmt::format("no area {}", q.area_id));
   if (!who.covers(Permission::read_health, *path)) return core::forbidden("this area is outside your scope");
-  auto rows = HealthStore::daily_rows(*conn, *path, page.date, q.filter, q.after_id, q.limit);
+  const auto at = status_moment(page.date);
+  auto rows = HealthStore::daily_rows(*conn, *path, page.date, at, q.filter, q.after_id, q.limit);
   if (static_cast<int>(rows.size()) > q.limit) {
     rows.resize(static_cast<std::size_t>(q.limit));
     page.next = std::to_string(rows.back().person_id);
   }
   page.items = std::move(rows);
-  page.summary = HealthStore::daily_summary(*conn, *path, page.date);
+  page.summary = HealthStore::daily_summary(*conn, *path, page.date, at);
   audit::record(*conn, who, clock_.now(), "read_health", "area", q.area_id, q.area_id,
                 fmt::format("daily {} {}", page.date, q.filter));
   return page;
@@ -438,7 +447,7 @@ core::Result<Completeness> HealthService::completeness(const core::Principal& wh
   auto area = areas::AreaStore::get(*conn, area_id);
   if (!area) return core::invalid("area_id", fmt::format("no area {}", area_id));
   if (!who.covers(Permission::read_health, area->path)) return core::forbidden("this area is outside your scope");
-  auto grids = HealthStore::grid_counts(*conn, area->path, c.date);
+  auto grids = HealthStore::grid_counts(*conn, area->path, c.date, status_moment(c.date));
   auto flagged = HealthStore::flagged_areas(*conn, c.date);
   // Children of the area, each summing the grids under it.
   areas::AreaQuery aq;
@@ -556,7 +565,7 @@ std::int64_t HealthService::flag_missing_reports() {
   const auto day = today();
   auto conn = db_.acquire();
   std::int64_t flagged = 0;
-  auto grids = HealthStore::grid_counts(*conn, "/", day);
+  auto grids = HealthStore::grid_counts(*conn, "/", day, status_moment(day));
   std::map<std::int64_t, std::string> paths;
   for (const auto& g : grids) {
     if (!should_flag(g.expected, g.reported, options_.flag_below_percent)) continue;

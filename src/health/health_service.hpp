@@ -78,6 +78,9 @@ class HealthService {
  private:
   core::Result<std::string> parse_day(std::string_view field, std::string_view text) const;
   core::Millis day_start(core::Millis t) const;
+  /// The moment whose statuses count for a local date: its last millisecond,
+  /// or now while the date is today (or later).
+  core::Millis status_moment(const std::string& date) const;
   core::Result<TracingRun> load_run(db::Connection& conn, const core::Principal& who, std::int64_t id, bool audit);
   void publish_alert(const Alert& a, const std::string& path);
 

@@ -391,10 +391,10 @@ namespace {
 // Residents of the subtree joined with their current status and the day's
 // reports aggregated per person: n reports, highest temperature, any unwell,
 // best test result (2 positive, 1 negative, 0 none).
-void daily_from(db::Sql& sql, const std::string& path, const std::string& date) {
+void daily_from(db::Sql& sql, const std::string& path, const std::string& date, core::Millis at) {
+  sql.append(" FROM residents r JOIN areas a ON a.id = r.area_id LEFT JOIN health_statuses s ON s.person_id = r.id AND ");
+  sql.append("s.starts_at <= ").bind(at).append(" AND (s.ends_at IS NULL OR s.ends_at > ").bind(at).append(")");
   sql.append(
-      " FROM residents r JOIN areas a ON a.id = r.area_id"
-      " LEFT JOIN health_statuses s ON s.person_id = r.id AND s.ends_at IS NULL"
       " LEFT JOIN (SELECT person_id, COUNT(*) AS n, MAX(temperature) AS t, MAX(unwell) AS u,"
       " MAX(CASE WHEN test_result = 'positive' THEN 2 WHEN test_result = 'negative' THEN 1 ELSE 0 END) AS tr"
       " FROM health_reports WHERE date = ");
@@ -406,11 +406,11 @@ void daily_from(db::Sql& sql, const std::string& path, const std::string& date) 
 }  // namespace
 
 std::vector<DailyRow> HealthStore::daily_rows(db::Connection& conn, const std::string& path, const std::string& date,
-                                              const std::string& filter, std::optional<std::int64_t> after_id,
-                                              int limit) {
+                                              core::Millis at, const std::string& filter,
+                                              std::optional<std::int64_t> after_id, int limit) {
   db::Sql sql(std::string("SELECT r.id, r.name, r.area_id, COALESCE(s.status, 'normal'), ") + kRequired +
               ", COALESCE(d.n, 0), COALESCE(d.u, 0), d.t, COALESCE(d.tr, 0)");
-  daily_from(sql, path, date);
+  daily_from(sql, path, date, at);
   if (filter == "missing") sql.append(std::string(" AND COALESCE(d.n, 0) < ") + kRequired);
   else if (filter == "reported") sql.append(" AND d.n > 0");
   else if (filter == "unwell") sql.append(" AND d.u = 1");
@@ -450,11 +450,12 @@ std::vector<DailyRow> HealthStore::daily_rows(db::Connection& conn, const std::s
   return rows;
 }
 
-DailySummary HealthStore::daily_summary(db::Connection& conn, const std::string& path, const std::string& date) {
+DailySummary HealthStore::daily_summary(db::Connection& conn, const std::string& path, const std::string& date,
+                                        core::Millis at) {
   db::Sql sql(std::string("SELECT COUNT(*), COALESCE(SUM(") + kRequired + "), 0), COALESCE(SUM(CASE WHEN COALESCE(d.n, 0) >= " +
               kRequired + " THEN " + kRequired + " ELSE COALESCE(d.n, 0) END), 0), COALESCE(SUM(CASE WHEN COALESCE(d.n, 0) < " +
               kRequired + " THEN 1 ELSE 0 END), 0), COALESCE(SUM(COALESCE(d.u, 0)), 0)");
-  daily_from(sql, path, date);
+  daily_from(sql, path, date, at);
   auto r = conn.query(sql.text(), sql.params()).rows.at(0);
   DailySummary s;
   s.people = as_int(r[0]);
@@ -467,11 +468,13 @@ DailySummary HealthStore::daily_summary(db::Connection& conn, const std::string&
 }
 
 std::vector<HealthStore::GridCount> HealthStore::grid_counts(db::Connection& conn, const std::string& path,
-                                                             const std::string& date) {
+                                                             const std::string& date, core::Millis at) {
   // Counts kept on write (migration 9): living residents per area and people
   // who reported per area and day. Each person is expected once and counts
   // once when they reported; only the few who report twice a day (observation,
-  // quarantine, isolation) are read one by one, for their second report.
+  // quarantine, isolation) at `at` are read one by one, for their second
+  // report (a status's area is its person's grid while it is open, and stays
+  // where it was when it ends).
   const auto upper = db::path_upper_bound(path);
   std::map<std::int64_t, GridCount> by_area;
   db::Sql sql(
@@ -485,8 +488,9 @@ std::vector<HealthStore::GridCount> HealthStore::grid_counts(db::Connection& con
   db::Sql twice(
       "SELECT s.area_id, s.person_id, COUNT(h.id) FROM health_statuses s JOIN areas a ON a.id = s.area_id "
       "LEFT JOIN health_reports h ON h.person_id = s.person_id AND h.date = ");
-  twice.bind(date).append(
-      " WHERE s.ends_at IS NULL AND s.status IN ('observation', 'home_quarantine', 'centralized_isolation') "
+  twice.bind(date).append(" WHERE s.starts_at <= ").bind(at).append(" AND (s.ends_at IS NULL OR s.ends_at > ");
+  twice.bind(at).append(
+      ") AND s.status IN ('observation', 'home_quarantine', 'centralized_isolation') "
       "AND a.path >= ");
   twice.bind(path).append(" AND a.path < ").bind(upper).append(" GROUP BY s.area_id, s.person_id");
   for (const auto& r : conn.query(twice.text(), twice.params()).rows) {

@@ -65,10 +65,14 @@ class HealthStore {
                                         int limit);
 
   // ---- daily view, completeness and flags ----
-  /// Residents under `path` with their day's reports, ordered by id, after `after_id`.
+  /// Residents under `path` with their day's reports, ordered by id, after
+  /// `after_id`. Each person's status (and so the reports required) is the
+  /// one they had at `at`: the end of a past day, or now for today.
   static std::vector<DailyRow> daily_rows(db::Connection& conn, const std::string& path, const std::string& date,
-                                          const std::string& filter, std::optional<std::int64_t> after_id, int limit);
-  static DailySummary daily_summary(db::Connection& conn, const std::string& path, const std::string& date);
+                                          core::Millis at, const std::string& filter,
+                                          std::optional<std::int64_t> after_id, int limit);
+  static DailySummary daily_summary(db::Connection& conn, const std::string& path, const std::string& date,
+                                    core::Millis at);
   struct GridCount {
     std::int64_t area_id = 0;
     std::string path;
@@ -77,7 +81,9 @@ class HealthStore {
   /// Expected and received reports per area with living residents under `path`
   /// (from the counts kept on write: residents per area, reporters per area and
   /// day; a reporter counts in the area they lived in when they reported).
-  static std::vector<GridCount> grid_counts(db::Connection& conn, const std::string& path, const std::string& date);
+  /// Statuses as at `at`, as in daily_rows.
+  static std::vector<GridCount> grid_counts(db::Connection& conn, const std::string& path, const std::string& date,
+                                            core::Millis at);
   static bool insert_flag(db::Connection& conn, const MissedFlag& f);
   static std::vector<MissedFlag> list_flags(db::Connection& conn, const std::vector<std::string>& paths,
                                             const std::string& date, std::optional<std::string> under_path);

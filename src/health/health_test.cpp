@@ -250,6 +250,43 @@ TEST_P(HealthApi, TheDailyViewListsWhoIsMissingAndWhoIsUnwell) {
   }
 }
 
+TEST_P(HealthApi, AnEarlierDayOwesTheReportsOfTheStatusHeldThatDay) {
+  auto gw1 = token("gw1");
+  // Under observation from the 23rd, released on the 25th at 09:00 local.
+  ASSERT_EQ(set_status(seed_.r1_other, "observation", gw1, R"(,"starts_at":"2026-11-23T08:00:00+08:00")").status, 201);
+  ASSERT_EQ(set_status(seed_.r1_other, "normal", gw1, R"(,"starts_at":"2026-11-25T09:00:00+08:00")").status, 201);
+  report(item(seed_.r1_other, "2026-11-24"), gw1);  // one of the two reports owed that day
+
+  auto day = [&](const std::string& date) {
+    return parse(server_->get("/api/v1/health/daily?area_id=" + std::to_string(seed_.g1) + "&date=" + date, gw1).body);
+  };
+  auto row_of = [&](const json::value& page) {
+    for (const auto& r : page.at("items").as_array()) {
+      if (r.at("person_id").as_int64() == seed_.r1_other) return r.as_object();
+    }
+    return json::object{};
+  };
+  const auto before = day("2026-11-24");
+  const auto then = row_of(before);
+  EXPECT_EQ(str(then.at("status")), "observation");
+  EXPECT_EQ(then.at("required").as_int64(), 2);
+  EXPECT_EQ(then.at("reported").as_int64(), 1);
+  EXPECT_EQ(before.at("summary").at("expected").as_int64(), 3);
+  const auto today = day("2026-11-25");
+  EXPECT_EQ(str(row_of(today).at("status")), "normal");
+  EXPECT_EQ(row_of(today).at("required").as_int64(), 1);
+  EXPECT_EQ(today.at("summary").at("expected").as_int64(), 2);
+
+  // The completeness of that day counts the same way.
+  auto c = parse(server_->get("/api/v1/health/completeness?date=2026-11-24&area_id=" + std::to_string(seed_.community1),
+                              token("staff")).body);
+  for (const auto& g : c.at("grids").as_array()) {
+    if (g.at("area_id").as_int64() != seed_.g1) continue;
+    EXPECT_EQ(g.at("expected").as_int64(), 3);
+    EXPECT_EQ(g.at("reported").as_int64(), 1);
+  }
+}
+
 TEST_P(HealthApi, GridsMissingReportsAreFlaggedAtTheDeadlineHourOnFakeTime) {
   auto& health = server_->app().health();
   clock_.set(core::parse_iso8601("2026-11-26T09:30:00+08:00").value());

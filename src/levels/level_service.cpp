@@ -116,9 +116,11 @@ RecomputeSummary LevelService::recompute_all() {
     auto day = floor_div(local, kDay);
     if (floor_div(local - day * kDay, kHour) < options_.deadline_hour) --day;
     const auto date = date_of_day(day);
+    // Statuses at the end of the evaluated day (now, while it is today).
+    const auto status_at = std::min(now, (day + 1) * kDay - static_cast<core::Millis>(options_.utc_offset_minutes) * 60 * 1000 - 1);
     for (const auto& a : areas) {
       if (a.parent_id) continue;
-      for (const auto& g : health::HealthStore::grid_counts(*conn, a.path, date)) {
+      for (const auto& g : health::HealthStore::grid_counts(*conn, a.path, date, status_at)) {
         if (g.expected > 0) {
           signals[g.area_id]["missed_rate"] =
               static_cast<double>(g.expected - g.reported) / static_cast<double>(g.expected);
