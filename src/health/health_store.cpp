@@ -686,6 +686,24 @@ std::vector<ContactRef> HealthStore::contact_refs(db::Connection& conn, std::int
   return out;
 }
 
+std::vector<HealthStore::ContactCount> HealthStore::contact_counts(db::Connection& conn,
+                                                                   const std::vector<std::int64_t>& run_ids) {
+  std::vector<ContactCount> out;
+  query_in_chunks(
+      conn, run_ids, 256,
+      [](db::Sql& q) {
+        q.append(
+            "SELECT c.run_id, c.degree, COALESCE(a.path, ''), COALESCE(ra.path, ''), COUNT(*) FROM tracing_contacts c "
+            "JOIN tracing_runs t ON t.id = c.run_id LEFT JOIN areas a ON a.id = c.area_id "
+            "LEFT JOIN areas ra ON ra.id = t.area_id WHERE c.run_id IN ");
+      },
+      [](db::Sql& q) { q.append(" GROUP BY c.run_id, c.degree, a.path, ra.path"); },
+      [&](const auto& r) {
+        out.push_back(ContactCount{as_int(r[0]), as_text(r[1]), as_text(r[2]), as_text(r[3]), as_int(r[4])});
+      });
+  return out;
+}
+
 std::map<std::int64_t, std::string> HealthStore::place_names(db::Connection& conn,
                                                             const std::vector<std::int64_t>& ids) {
   std::map<std::int64_t, std::string> out;

@@ -100,6 +100,15 @@ class HealthStore {
     std::string path;  // path of area_id ("" when unknown)
   };
   static std::vector<StoredContact> run_contacts(db::Connection& conn, std::int64_t run_id);
+  /// Contacts of the runs `run_ids` counted per run, degree and area path
+  /// ("" when unknown), with the path of the run's case area: what a run list
+  /// needs to count the contacts each viewer sees, in one query.
+  struct ContactCount {
+    std::int64_t run_id = 0;
+    std::string degree, path, case_path;
+    std::int64_t contacts = 0;
+  };
+  static std::vector<ContactCount> contact_counts(db::Connection& conn, const std::vector<std::int64_t>& run_ids);
   static std::vector<TracingRun> list_runs(db::Connection& conn, const std::vector<std::string>& paths,
                                            std::optional<std::int64_t> person_id, std::optional<std::int64_t> before_id,
                                            int limit);
