@@ -649,6 +649,9 @@ CREATE TRIGGER residents_status_area AFTER UPDATE OF area_id, deleted_at ON resi
   FOR EACH ROW EXECUTE FUNCTION residents_status_area();
 {{end}}
 )SQL"},
+      {11, "failed sign-ins by username, for refusing repeated guesses", R"SQL(
+CREATE INDEX audit_log_login_failed ON audit_log(username, at) WHERE action = 'login_failed';
+)SQL"},
   };
   return migrations;
 }

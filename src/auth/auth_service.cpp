@@ -1,5 +1,7 @@
 #include "auth/auth_service.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "audit/audit_log.hpp"
@@ -70,8 +72,21 @@ std::optional<User> AuthService::load_user(db::Connection& conn, std::int64_t id
 core::Result<Session> AuthService::login(const std::string& username, const std::string& password,
                                          const std::string& remote) {
   auto conn = db_.acquire();
-  auto rs = conn->query("SELECT id, password_hash, disabled FROM users WHERE username = $1", {username});
   const auto now = clock_.now();
+  // Guessing: a username with too many recent failures is refused before its
+  // password is checked, known or not (so refusals tell nothing either). The
+  // failures are the audit log's, so every node counts the same ones.
+  const auto name = core::utf8_prefix(username, 64);
+  auto failures = conn->query(
+      "SELECT COUNT(*), MIN(at) FROM audit_log WHERE action = 'login_failed' AND username = $1 AND at > $2",
+      {name, now - options_.failed_login_window});
+  if (const auto n = db::as_int(failures.rows.at(0).at(0)); n >= options_.max_failed_logins) {
+    const auto until = db::as_int(failures.rows.at(0).at(1)) + options_.failed_login_window;
+    const auto minutes = std::max<core::Millis>(1, (until - now + 59'999) / 60'000);
+    return core::fail(core::ErrorCode::too_many_requests,
+                      fmt::format("too many failed sign-ins for this username; try again in {} minutes", minutes));
+  }
+  auto rs = conn->query("SELECT id, password_hash, disabled FROM users WHERE username = $1", {username});
   const bool known = !rs.empty();
   // Verify against a hash even for unknown names so timing does not reveal which names exist.
   const bool ok = verify_password(password, known ? db::as_text(rs.rows[0][1]) : dummy_hash()) && known &&
@@ -81,7 +96,7 @@ core::Result<Session> AuthService::login(const std::string& username, const std:
       audit::AuditEntry e;
       e.at = now;
       if (known) e.user_id = db::as_int(rs.rows[0][0]);
-      e.username = core::utf8_prefix(username, 64);
+      e.username = name;
       e.action = "login_failed";
       e.entity = "session";
       e.detail = "from " + remote;

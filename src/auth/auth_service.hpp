@@ -62,6 +62,10 @@ struct Session {
 struct AuthOptions {
   HashCost hash_cost = HashCost::interactive();
   core::Millis session_ttl = 12LL * 3600 * 1000;  // 12 hours
+  // After this many failed sign-ins for one username within the window, the
+  // username is refused (429) until the oldest of them leaves the window.
+  int max_failed_logins = 5;
+  core::Millis failed_login_window = 15LL * 60 * 1000;  // 15 minutes
 };
 
 class AuthService {

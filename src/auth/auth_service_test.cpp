@@ -49,6 +49,28 @@ TEST_F(AuthServiceTest, FailedLoginsAreAudited) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed' AND username = 'gw1'"), 1);
 }
 
+TEST_F(AuthServiceTest, RepeatedFailedSignInsLockTheUsernameForAWhile) {
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(auth().login("gw1", "guess" + std::to_string(i), "10.0.0.9").error().code,
+                                        core::ErrorCode::unauthorized);
+  // The sixth attempt is refused even with the right password, over HTTP as 429.
+  auto refused = auth().login("gw1", testing::Seed::kPassword, "10.0.0.9");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, core::ErrorCode::too_many_requests);
+  EXPECT_NE(refused.error().message.find("15 minutes"), std::string::npos) << refused.error().message;
+  auto r = testing::http_request(server_.port(), "POST", "/api/v1/auth/login",
+                                 R"({"username":"gw1","password":"password123"})",
+                                 {{"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 429);
+  EXPECT_NE(r.body.find("\"too_many_requests\""), std::string::npos) << r.body;
+  // Other accounts sign in as usual; an unknown name locks the same way (nothing told apart).
+  EXPECT_TRUE(auth().login("gw2", testing::Seed::kPassword, "10.0.0.9"));
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(auth().login("nobody", "x", "10.0.0.9"));
+  EXPECT_EQ(auth().login("nobody", "x", "10.0.0.9").error().code, core::ErrorCode::too_many_requests);
+  // Once the first failures are 15 minutes old, the right password works again.
+  clock_.advance(15LL * 60 * 1000 + 1);
+  EXPECT_TRUE(auth().login("gw1", testing::Seed::kPassword, "10.0.0.9"));
+}
+
 TEST_F(AuthServiceTest, AuthenticateBuildsThePrincipalWithAreaPaths) {
   auto s = auth().login("staff", testing::Seed::kPassword, "");
   ASSERT_TRUE(s);

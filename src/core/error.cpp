@@ -13,6 +13,7 @@ std::string_view error_code_key(ErrorCode code) {
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::payload_too_large: return "payload_too_large";
     case ErrorCode::unsupported_media: return "unsupported_media_type";
+    case ErrorCode::too_many_requests: return "too_many_requests";
     case ErrorCode::internal: return "internal";
   }
   return "internal";
@@ -29,6 +30,7 @@ int error_code_status(ErrorCode code) {
     case ErrorCode::conflict: return 409;
     case ErrorCode::payload_too_large: return 413;
     case ErrorCode::unsupported_media: return 415;
+    case ErrorCode::too_many_requests: return 429;
     case ErrorCode::internal: return 500;
   }
   return 500;

@@ -19,6 +19,7 @@ enum class ErrorCode {
   conflict,           // 409: duplicate code/username, stale state
   payload_too_large,  // 413
   unsupported_media,  // 415: body that is not JSON / not UTF-8
+  too_many_requests,  // 429: e.g. sign-ins refused after repeated failures
   internal,           // 500: never for bad input
 };
 

@@ -42,6 +42,23 @@ test('a wrong password is refused with a message and no session', async () => {
   await page.context().close()
 })
 
+test('after five failed sign-ins a username is refused for a while, with the wait in the message', async () => {
+  const page = await env.page()
+  await page.goto(env.url('/login'))
+  await page.locator('input[name="username"]').fill('guessed-name')
+  const submit = async () => {
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'))
+    await page.locator('input[name="password"]').fill(`guess-${Math.random()}`)
+    await page.locator('[data-test="login-form"] button[type="submit"]').click()
+    return (await answer).status()
+  }
+  for (let i = 0; i < 5; i++) assert.equal(await submit(), 401)
+  assert.equal(await submit(), 429)
+  await page.waitForFunction(() => /分钟后再试/.test(document.querySelector('[data-test="login-error"]')?.textContent ?? ''))
+  assert.match(await page.locator('[data-test="login-error"]').innerText(), /登录失败次数过多，请 15 分钟后再试/)
+  await page.context().close()
+})
+
 test('the resident signs in on /m/ and sees their own household', async () => {
   const page = await env.page({ phone: true })
   await env.login(page, 'resident', { portal: true })

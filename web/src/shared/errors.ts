@@ -63,6 +63,7 @@ const RULES: Rule[] = [
   rule('the current password is wrong', 'password_current'),
   rule('you cannot disable your own account', 'disable_self'),
   rule('wrong username or password', 'login_failed'),
+  rule('too many failed sign-ins for this username; try again in (\\d+) minutes', 'login_locked', 'minutes'),
   rule('the session token is not valid', 'session_invalid'),
   rule('the session was signed out', 'session_invalid'),
   rule('the session has expired; sign in again', 'session_expired'),
