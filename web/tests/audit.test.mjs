@@ -11,12 +11,14 @@ after(async () => { await env?.close() })
 const zh = texts.zh
 
 test('the administrator filters the audit log by action and loads more pages', async () => {
-  // Produce more than one page (50) of sign-in entries.
+  // Produce more than one page (50) of failed sign-ins, under 11 names: a
+  // name is refused (unaudited) after 5 failures in 15 minutes.
   for (let i = 0; i < 55; i++) {
-    await fetch(env.url('/api/v1/auth/login'), {
+    const r = await fetch(env.url('/api/v1/auth/login'), {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'volunteer', password: `wrong-${i}-password` }),
+      body: JSON.stringify({ username: `guesser-${i % 11}`, password: `wrong-${i}-password` }),
     })
+    assert.equal(r.status, 401)
   }
   const page = await env.page()
   await env.login(page, 'admin')
