@@ -258,10 +258,10 @@ void run_backend(const std::string& name, const std::string& url, const Scale& s
     time("EpiStore::grids", [&] { epi::EpiStore::grids(*conn, "/1/"); });
     time("EpiStore::current_counts", [&] { epi::EpiStore::current_counts(*conn, "/1/"); });
     const auto today = movement::FlowDays::local_day(kNow, 480);
-    time("EpiStore::grid_flows (7 stored days)", [&] { epi::EpiStore::grid_flows(*conn, "/1/", today - 7, today - 1, 480); });
+    time("EpiStore::grid_flows (7 stored days)", [&] { epi::EpiStore::grid_flows(*conn, "/1/", today - 7, today - 1, 480, kNow); });
     time("FlowDays: computing one day from scans", [&] {
       conn->execute("UPDATE grid_flow_day_state SET version = version + 1 WHERE day = $1", {today - 1});
-      epi::EpiStore::grid_flows(*conn, "/1/", today - 1, today - 1, 480);
+      epi::EpiStore::grid_flows(*conn, "/1/", today - 1, today - 1, 480, kNow);
     });
   }
   auto r = stats(recompute), f = stats(forecast), b = stats(bare);

@@ -78,10 +78,12 @@ core::Result<Session> AuthService::login(const std::string& username, const std:
   // failures are the audit log's, so every node counts the same ones.
   const auto name = core::utf8_prefix(username, 64);
   auto failures = conn->query(
-      "SELECT COUNT(*), MIN(at) FROM audit_log WHERE action = 'login_failed' AND username = $1 AND at > $2",
+      "SELECT at FROM audit_log WHERE action = 'login_failed' AND username = $1 AND at > $2 ORDER BY at",
       {name, now - options_.failed_login_window});
-  if (const auto n = db::as_int(failures.rows.at(0).at(0)); n >= options_.max_failed_logins) {
-    const auto until = db::as_int(failures.rows.at(0).at(1)) + options_.failed_login_window;
+  if (const auto n = static_cast<int>(failures.rows.size()); n >= options_.max_failed_logins) {
+    // Open again when fewer than the limit remain in the window.
+    const auto until = db::as_int(failures.rows[static_cast<std::size_t>(n - options_.max_failed_logins)][0]) +
+                       options_.failed_login_window;
     const auto minutes = std::max<core::Millis>(1, (until - now + 59'999) / 60'000);
     return core::fail(core::ErrorCode::too_many_requests,
                       fmt::format("too many failed sign-ins for this username; try again in {} minutes", minutes));

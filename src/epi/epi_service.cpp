@@ -230,7 +230,8 @@ core::Result<Forecast> EpiService::project(std::int64_t area_id, const ForecastP
 
 std::vector<EpiStore::FlowRow> EpiService::week_flows(db::Connection& conn, const std::string& path,
                                                       std::int64_t first_day, std::int64_t last_day) {
-  const auto versions = EpiStore::ensure_flow_days(conn, first_day, last_day, options_.utc_offset_minutes);
+  const auto versions = EpiStore::ensure_flow_days(conn, first_day, last_day, options_.utc_offset_minutes,
+                                                         clock_.now());
   const bool keep = std::find(versions.begin(), versions.end(), -1) == versions.end();
   if (keep) {
     std::lock_guard lock(flow_mutex_);

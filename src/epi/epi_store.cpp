@@ -101,8 +101,8 @@ std::vector<EpiStore::RunOnset> EpiStore::run_onsets(db::Connection& conn,
 }
 
 std::vector<std::int64_t> EpiStore::ensure_flow_days(db::Connection& conn, std::int64_t first_day,
-                                                     std::int64_t last_day, int utc_offset_minutes) {
-  return movement::FlowDays::ensure(conn, first_day, last_day, utc_offset_minutes);
+                                                     std::int64_t last_day, int utc_offset_minutes, core::Millis now) {
+  return movement::FlowDays::ensure(conn, first_day, last_day, utc_offset_minutes, now);
 }
 
 std::vector<EpiStore::FlowRow> EpiStore::stored_flows(db::Connection& conn, const std::string& path,
@@ -116,9 +116,9 @@ std::vector<EpiStore::FlowRow> EpiStore::stored_flows(db::Connection& conn, cons
 
 std::vector<EpiStore::FlowRow> EpiStore::grid_flows(db::Connection& conn, const std::string& path,
                                                     std::int64_t first_day, std::int64_t last_day,
-                                                    int utc_offset_minutes) {
+                                                    int utc_offset_minutes, core::Millis now) {
   std::vector<FlowRow> out;
-  for (const auto& s : movement::FlowDays::sums(conn, path, first_day, last_day, utc_offset_minutes)) {
+  for (const auto& s : movement::FlowDays::sums(conn, path, first_day, last_day, utc_offset_minutes, now)) {
     out.push_back(FlowRow{s.home_area_id, s.place_area_id, s.person_days});
   }
   return out;

@@ -66,12 +66,12 @@ class EpiStore {
   /// The two halves of grid_flows: computing the stale days (answering the
   /// version each day was computed at) and summing the stored days.
   static std::vector<std::int64_t> ensure_flow_days(db::Connection& conn, std::int64_t first_day, std::int64_t last_day,
-                                                    int utc_offset_minutes);
+                                                    int utc_offset_minutes, core::Millis now);
   static std::vector<FlowRow> stored_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
                                            std::int64_t last_day);
 
   static std::vector<FlowRow> grid_flows(db::Connection& conn, const std::string& path, std::int64_t first_day,
-                                         std::int64_t last_day, int utc_offset_minutes);
+                                         std::int64_t last_day, int utc_offset_minutes, core::Millis now);
 };
 
 }  // namespace firstline::epi

@@ -292,10 +292,12 @@ void HealthStore::amend_report(db::Connection& conn, const Report& old, const Re
        db::opt(old.note), old.source, db::opt(old.reported_by), old.updated_at, now});
   conn.execute(
       "UPDATE health_reports SET temperature = $1, symptoms = $2, test_result = $3, test_date = $4, note = $5, "
-      "unwell = $6, source = $7, reported_by = $8, updated_at = $9, amendments = amendments + 1, area_id = $10 "
-      "WHERE id = $11",
+      "unwell = $6, source = $7, reported_by = $8, updated_at = $9, amendments = amendments + 1 "
+      "WHERE id = $10",
       {db::opt(r.temperature), join(r.symptoms, ','), r.test_result, db::opt(r.test_date), db::opt(r.note),
-       static_cast<std::int64_t>(unwell ? 1 : 0), r.source, db::opt(r.reported_by), now, r.area_id, old.id});
+       static_cast<std::int64_t>(unwell ? 1 : 0), r.source, db::opt(r.reported_by), now, old.id});
+  // area_id stays: a report belongs to the grid the person lived in when they
+  // first reported that day (the reporters counted per grid and day agree).
 }
 
 std::vector<ReportVersion> HealthStore::report_history(db::Connection& conn, std::int64_t report_id) {

@@ -36,7 +36,7 @@ void FlowDays::scans_written(db::Connection& conn, const std::vector<core::Milli
   }
 }
 
-void FlowDays::compute_day(db::Connection& conn, std::int64_t day, int utc_offset_minutes) {
+void FlowDays::compute_day(db::Connection& conn, std::int64_t day, int utc_offset_minutes, bool settled) {
   db::in_transaction(conn, db::TxMode::write, [&] {
     conn.execute("INSERT INTO grid_flow_day_state (day, version) VALUES ($1, 0) ON CONFLICT (day) DO NOTHING", {day});
     // The version read before the scans: a write of this day's scans that the
@@ -52,13 +52,15 @@ void FlowDays::compute_day(db::Connection& conn, std::int64_t day, int utc_offse
         "AND home_area_id <> place_area_id GROUP BY home_area_id, place_area_id "
         "ON CONFLICT (day, home_area_id, place_area_id) DO UPDATE SET people = excluded.people",
         {day, start, start + kDayMillis});
-    conn.execute("UPDATE grid_flow_day_state SET computed_version = $2, utc_offset_minutes = $3 WHERE day = $1",
-                 {day, version, static_cast<std::int64_t>(utc_offset_minutes)});
+    if (settled) {
+      conn.execute("UPDATE grid_flow_day_state SET computed_version = $2, utc_offset_minutes = $3 WHERE day = $1",
+                   {day, version, static_cast<std::int64_t>(utc_offset_minutes)});
+    }
   });
 }
 
 std::vector<std::int64_t> FlowDays::ensure(db::Connection& conn, std::int64_t first_day, std::int64_t last_day,
-                                           int utc_offset_minutes) {
+                                           int utc_offset_minutes, core::Millis now) {
   auto fresh_versions = [&] {
     std::unordered_map<std::int64_t, std::int64_t> fresh;  // day -> computed version
     for (const auto& r : conn.query("SELECT day, computed_version FROM grid_flow_day_state WHERE day >= $1 AND "
@@ -73,7 +75,8 @@ std::vector<std::int64_t> FlowDays::ensure(db::Connection& conn, std::int64_t fi
   bool computed = false;
   for (auto day = first_day; day <= last_day; ++day) {
     if (fresh.contains(day)) continue;
-    compute_day(conn, day, utc_offset_minutes);
+    const auto day_end = (day + 1) * kDayMillis - offset_millis(utc_offset_minutes);
+    compute_day(conn, day, utc_offset_minutes, day_end + kSettleMillis <= now);
     computed = true;
   }
   if (computed) fresh = fresh_versions();
@@ -108,8 +111,8 @@ std::vector<FlowDays::Sum> FlowDays::stored_sums(db::Connection& conn, const std
 }
 
 std::vector<FlowDays::Sum> FlowDays::sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
-                                          std::int64_t last_day, int utc_offset_minutes) {
-  ensure(conn, first_day, last_day, utc_offset_minutes);
+                                          std::int64_t last_day, int utc_offset_minutes, core::Millis now) {
+  ensure(conn, first_day, last_day, utc_offset_minutes, now);
   return stored_sums(conn, path, first_day, last_day);
 }
 

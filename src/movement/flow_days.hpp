@@ -36,13 +36,18 @@ class FlowDays {
   /// Flows summed over the local days [first_day, last_day] (all before
   /// today) between areas under `path`, computing the days not yet stored.
   static std::vector<Sum> sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
-                               std::int64_t last_day, int utc_offset_minutes);
+                               std::int64_t last_day, int utc_offset_minutes, core::Millis now);
 
   /// Computes the stale days of [first_day, last_day] and answers the version
   /// each day's stored counts were computed at: while the answer is the same,
   /// so are the stored counts (a caller may keep their sums).
+  /// A day ended less than kSettleMillis before `now` is counted but not
+  /// marked fresh (version -1, counted again next time): a batch that read
+  /// its clock before midnight may still be writing that day's scans without
+  /// marking it stale, and nodes' clocks may differ by a few seconds.
   static std::vector<std::int64_t> ensure(db::Connection& conn, std::int64_t first_day, std::int64_t last_day,
-                                          int utc_offset_minutes);
+                                          int utc_offset_minutes, core::Millis now);
+  static constexpr core::Millis kSettleMillis = 10LL * 60 * 1000;
   /// The stored counts summed over [first_day, last_day] (see `ensure`).
   static std::vector<Sum> stored_sums(db::Connection& conn, const std::string& path, std::int64_t first_day,
                                       std::int64_t last_day);
@@ -51,7 +56,7 @@ class FlowDays {
   static void purge_before(db::Connection& conn, std::int64_t day);
 
  private:
-  static void compute_day(db::Connection& conn, std::int64_t day, int utc_offset_minutes);
+  static void compute_day(db::Connection& conn, std::int64_t day, int utc_offset_minutes, bool settled);
 };
 
 }  // namespace firstline::movement
