@@ -199,15 +199,15 @@ void add_epi_routes(http::Router& router, EpiService& s) {
   // the others keep their stored values.
   router.add("PUT", "/api/v1/epi/forecast/parameters", [&s](Request& req) -> Response {
     FL_TRY(body, http::parse_object_body(req));
-    auto p = s.parameters().params;
     FieldReader r(*body);
-    if (auto v = r.number("r0")) p.r0 = *v;
-    if (auto v = r.number("latent_days")) p.latent_days = *v;
-    if (auto v = r.number("infectious_days")) p.infectious_days = *v;
-    if (auto v = r.number("time_fraction")) p.time_fraction = *v;
-    if (auto v = r.number("observation_share")) p.observation_share = *v;
+    ForecastParamsChange change;
+    change.r0 = r.number("r0");
+    change.latent_days = r.number("latent_days");
+    change.infectious_days = r.number("infectious_days");
+    change.time_fraction = r.number("time_fraction");
+    change.observation_share = r.number("observation_share");
     if (auto st = r.finish(); !st) return http::error_response(st.error());
-    FL_TRY(saved, s.set_parameters(*req.principal, p));
+    FL_TRY(saved, s.set_parameters(*req.principal, change));
     return http::json_response(parameters_json(*saved));
   });
 

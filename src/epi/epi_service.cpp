@@ -398,21 +398,29 @@ StoredForecastParams EpiService::parameters() {
   return decode_params(*text);
 }
 
-core::Result<StoredForecastParams> EpiService::set_parameters(const core::Principal& who, const ForecastParams& p) {
+core::Result<StoredForecastParams> EpiService::set_parameters(const core::Principal& who,
+                                                              const ForecastParamsChange& change) {
   if (!may_set_parameters(who)) {
     return core::forbidden("only administrators, district officials and experts may change the forecast parameters");
   }
-  auto checked = p;
-  checked.days = kDefaultForecastDays;
-  if (auto st = validate(checked); !st) return std::unexpected(st.error());
   const auto now = clock_.now();
-  const auto text = encode_params(checked, now, who.username);
   auto conn = db_.acquire();
-  db::in_transaction(*conn, db::TxMode::write, [&] {
+  return db::in_transaction(*conn, db::TxMode::write, [&]() -> core::Result<StoredForecastParams> {
+    EpiStore::lock_settings(*conn);
+    auto stored = EpiStore::setting(*conn, kParamsKey);
+    auto p = stored ? decode_params(*stored).params : ForecastParams{};
+    if (change.r0) p.r0 = *change.r0;
+    if (change.latent_days) p.latent_days = *change.latent_days;
+    if (change.infectious_days) p.infectious_days = *change.infectious_days;
+    if (change.time_fraction) p.time_fraction = *change.time_fraction;
+    if (change.observation_share) p.observation_share = *change.observation_share;
+    p.days = kDefaultForecastDays;
+    if (auto st = validate(p); !st) return std::unexpected(st.error());
+    const auto text = encode_params(p, now, who.username);
     EpiStore::save_setting(*conn, kParamsKey, text);
     audit::record(*conn, who, now, "update", "forecast_parameters", std::nullopt, std::nullopt, text);
+    return decode_params(text);
   });
-  return decode_params(text);
 }
 
 core::Result<StoredForecastParams> EpiService::reset_parameters(const core::Principal& who) {

@@ -94,6 +94,11 @@ struct ForecastParams {
   double observation_share = 0.1;   // 0..1: share of the people under observation taken as infected (E)
 };
 
+/// Parameters to change; the others keep their stored values.
+struct ForecastParamsChange {
+  std::optional<double> r0, latent_days, infectious_days, time_fraction, observation_share;
+};
+
 /// The stored forecast parameters (settings shared by every node): the
 /// defaults of the epidemic page and the parameters of the risk-level engine.
 struct StoredForecastParams {
@@ -153,9 +158,10 @@ class EpiService {
 
   /// The stored parameters (the built-in defaults until someone saves them).
   StoredForecastParams parameters();
-  /// Saves the parameters (administrators, district officials and experts);
-  /// audited. `days` is ignored.
-  core::Result<StoredForecastParams> set_parameters(const core::Principal& who, const ForecastParams& p);
+  /// Changes the given parameters (administrators, district officials and
+  /// experts); the read, the change and the write are one transaction that
+  /// concurrent saves wait for, so none is lost. Audited.
+  core::Result<StoredForecastParams> set_parameters(const core::Principal& who, const ForecastParamsChange& change);
   /// Forgets the stored parameters: the built-in defaults apply again (same roles; audited).
   core::Result<StoredForecastParams> reset_parameters(const core::Principal& who);
 

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <cmath>
 #include <map>
 #include <string>
@@ -324,6 +326,20 @@ TEST_P(EpiApi, StoredParametersAreEveryForecastsDefaultsAndOnlyOfficialsChangeTh
   EXPECT_DOUBLE_EQ(num(f.at("parameters").at("r0")), 3.2);
   EXPECT_DOUBLE_EQ(num(g1().at("initial").at("E")), 0.5);
   EXPECT_DOUBLE_EQ(num(get_ok(forecast_url(seed_.community1, "&r0=2")).at("parameters").at("r0")), 2.0);
+  // Officials saving different parameters at the same moment keep each change.
+  {
+    std::vector<std::thread> savers;
+    savers.emplace_back([&] { EXPECT_EQ(put(R"({"latent_days":4})", district).status, 200); });
+    savers.emplace_back([&] { EXPECT_EQ(put(R"({"infectious_days":6})", district).status, 200); });
+    savers.emplace_back([&] { EXPECT_EQ(put(R"({"time_fraction":0.25})", district).status, 200); });
+    for (auto& t : savers) t.join();
+    const auto both = get_ok(params);
+    EXPECT_DOUBLE_EQ(num(both.at("latent_days")), 4.0);
+    EXPECT_DOUBLE_EQ(num(both.at("infectious_days")), 6.0);
+    EXPECT_DOUBLE_EQ(num(both.at("time_fraction")), 0.25);
+    EXPECT_DOUBLE_EQ(num(both.at("r0")), 3.2);
+  }
+
   // Back to the built-in defaults (officials and experts only).
   EXPECT_EQ(server_->del(params, staff).status, 403);
   auto reset = server_->del(params, district);
@@ -332,7 +348,8 @@ TEST_P(EpiApi, StoredParametersAreEveryForecastsDefaultsAndOnlyOfficialsChangeTh
   EXPECT_DOUBLE_EQ(num(stored.at("r0")), 2.5);
   EXPECT_TRUE(stored.at("updated_by").is_null());
   auto conn = server_->app().database().acquire();
-  EXPECT_EQ(db::as_int(*conn->query_value("SELECT COUNT(*) FROM audit_log WHERE entity = 'forecast_parameters'")), 2);
+  // Four saves and the reset.
+  EXPECT_EQ(db::as_int(*conn->query_value("SELECT COUNT(*) FROM audit_log WHERE entity = 'forecast_parameters'")), 5);
 }
 
 TEST_P(EpiApi, ALateScanWrittenThroughAnotherNodeReachesThisNodesForecast) {

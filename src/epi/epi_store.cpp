@@ -139,4 +139,8 @@ void EpiStore::delete_setting(db::Connection& conn, const std::string& key) {
   conn.execute("DELETE FROM settings WHERE key = $1", {key});
 }
 
+void EpiStore::lock_settings(db::Connection& conn) {
+  if (conn.dialect() == db::Dialect::postgres) conn.execute_script("LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE");
+}
+
 }  // namespace firstline::epi

@@ -62,6 +62,9 @@ class EpiStore {
   static std::optional<std::string> setting(db::Connection& conn, const std::string& key);
   static void save_setting(db::Connection& conn, const std::string& key, const std::string& value);
   static void delete_setting(db::Connection& conn, const std::string& key);
+  /// Inside a write transaction: concurrent read-change-write of settings
+  /// waits for this one (PostgreSQL; SQLite runs one writer at a time).
+  static void lock_settings(db::Connection& conn);
 
   /// The two halves of grid_flows: computing the stale days (answering the
   /// version each day was computed at) and summing the stored days.

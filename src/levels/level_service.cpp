@@ -60,6 +60,7 @@ core::Result<RulesChange> LevelService::set_rules(const core::Principal& who,
   const auto now = clock_.now();
   auto conn = db_.acquire();
   auto saved = db::in_transaction(*conn, db::TxMode::write, [&]() -> core::Result<Rules> {
+    LevelStore::lock_rules(*conn);
     auto next = LevelStore::load_rules(*conn);
     std::string detail;
     for (const auto& [key, value] : changes) {

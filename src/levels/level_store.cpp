@@ -63,6 +63,10 @@ Rules LevelStore::load_rules(db::Connection& conn) {
   return rules;
 }
 
+void LevelStore::lock_rules(db::Connection& conn) {
+  if (conn.dialect() == db::Dialect::postgres) conn.execute_script("LOCK TABLE level_rules IN SHARE ROW EXCLUSIVE MODE");
+}
+
 void LevelStore::save_rules(db::Connection& conn, const Rules& rules, const std::set<std::string>& keys,
                             core::Millis now, std::optional<std::int64_t> by) {
   for (const auto& [signal, t] : rules.by_signal) {

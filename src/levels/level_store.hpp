@@ -34,6 +34,10 @@ class LevelStore {
   /// The defaults overlaid with the stored rows ("confirmed.high" = "1" or "off").
   static Rules load_rules(db::Connection& conn);
   /// Stores every threshold of `rules` (one row per signal and level).
+  /// Inside a write transaction: makes concurrent rule saves wait for this
+  /// one (PostgreSQL; SQLite runs one writer at a time anyway), so each
+  /// validates against the rules the other saved.
+  static void lock_rules(db::Connection& conn);
   /// Writes the thresholds named in `keys` ("confirmed.high") only, so that
   /// officials changing different rules at once keep each other's changes.
   static void save_rules(db::Connection& conn, const Rules& rules, const std::set<std::string>& keys, core::Millis now,

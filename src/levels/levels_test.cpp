@@ -160,6 +160,16 @@ TEST_P(LevelApi, SavingRulesAnswersWhatTheRecomputationDidAndConcurrentSavesKeep
     if (!rule.at("high").is_null()) highs[str(rule.at("signal")) + ".high"] = rule.at("high").to_number<double>();
   }
   for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_DOUBLE_EQ(highs[keys[i]], 40.0 + i) << keys[i];
+
+  // Two saves that are each valid alone but not together: one wins, the other
+  // is refused against the rules the first saved (stored now: medium 1, high 40).
+  int a = 0, b = 0;
+  std::thread medium([&] { a = put_rules(R"({"screening.medium":45})").status; });
+  std::thread high([&] { b = put_rules(R"({"screening.high":2})").status; });
+  medium.join();
+  high.join();
+  EXPECT_EQ(std::min(a, b), 200);
+  EXPECT_EQ(std::max(a, b), 422);
 }
 
 TEST_P(LevelApi, ViewersWithoutHealthAccessSeeReasonsWithoutTheirCounts) {
