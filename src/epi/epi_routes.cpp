@@ -116,7 +116,7 @@ json::object parameters_json(const StoredForecastParams& sp) {
                       {"infectious_days", p.infectious_days},
                       {"time_fraction", p.time_fraction},
                       {"observation_share", p.observation_share},
-                      {"updated_at", sp.updated_at ? json::value(core::format_iso8601(*sp.updated_at)) : json::value(nullptr)},
+                      {"updated_at", http::iso_or_null(sp.updated_at)},
                       {"updated_by", sp.updated_by.empty() ? json::value(nullptr) : json::value(sp.updated_by)}};
 }
 

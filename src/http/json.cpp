@@ -91,6 +91,10 @@ Response list_response(json::array items, const std::optional<std::string>& next
   return json_response(o);
 }
 
+json::value iso(core::Millis t) { return json::value(core::format_iso8601(t)); }
+
+json::value iso_or_null(const std::optional<core::Millis>& t) { return t ? iso(*t) : json::value(nullptr); }
+
 core::Result<const json::array*> batch_items(const json::object& body, std::string_view key, std::size_t max,
                                              std::string_view noun) {
   const std::string field(key);

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/page.hpp"
 #include "http/request.hpp"
@@ -125,6 +126,10 @@ core::Result<std::optional<std::int64_t>> cursor_id(const PageParams& page);
 #define FL_TRY(var, expr) \
   auto var = (expr);      \
   if (!var) return ::firstline::http::error_response(var.error())
+
+/// An instant as ISO 8601 text (core::format_iso8601), and the same or null.
+json::value iso(core::Millis t);
+json::value iso_or_null(const std::optional<core::Millis>& t);
 
 /// Writes an optional value: null when absent.
 template <class T>

@@ -10,10 +10,6 @@ using http::Response;
 
 namespace {
 
-json::value opt_time(const std::optional<core::Millis>& t) {
-  return t ? json::value(core::format_iso8601(*t)) : json::value(nullptr);
-}
-
 json::array reasons_json(const std::vector<Reason>& reasons) {
   json::array out;
   for (const auto& r : reasons) {
@@ -38,8 +34,8 @@ json::object level_json(const AreaLevel& a) {
                       {"parent_id", http::or_null(a.parent_id)},
                       {"level", json::string(level_key(a.level))},
                       {"reasons", reasons_json(a.reasons)},
-                      {"computed_at", opt_time(a.computed_at)},
-                      {"changed_at", opt_time(a.changed_at)}};
+                      {"computed_at", http::iso_or_null(a.computed_at)},
+                      {"changed_at", http::iso_or_null(a.changed_at)}};
 }
 
 json::value threshold_json(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }

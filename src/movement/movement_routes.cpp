@@ -65,7 +65,7 @@ void tag_invoke(json::value_from_tag, json::value& v, const RiskArea& r) {
                    {"code", r.code},
                    {"name", r.name},
                    {"starts_at", core::format_iso8601(r.starts_at)},
-                   {"ends_at", r.ends_at ? json::value(core::format_iso8601(*r.ends_at)) : json::value(nullptr)},
+                   {"ends_at", http::iso_or_null(r.ends_at)},
                    {"reason", http::or_null(r.reason)},
                    {"created_at", core::format_iso8601(r.created_at)}};
 }
@@ -82,7 +82,7 @@ void tag_invoke(json::value_from_tag, json::value& v, const ScreeningItem& s) {
                    {"note", http::or_null(s.note)},
                    {"created_at", core::format_iso8601(s.created_at)},
                    {"updated_at", core::format_iso8601(s.updated_at)},
-                   {"closed_at", s.closed_at ? json::value(core::format_iso8601(*s.closed_at)) : json::value(nullptr)}};
+                   {"closed_at", http::iso_or_null(s.closed_at)}};
 }
 
 void tag_invoke(json::value_from_tag, json::value& v, const Pass& p) {

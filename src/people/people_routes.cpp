@@ -37,7 +37,7 @@ void tag_invoke(json::value_from_tag, json::value& v, const Household& h) {
                    {"phone", http::or_null(h.phone)},
                    {"member_count", h.member_count},
                    {"verified", h.verified_at.has_value()},
-                   {"verified_at", h.verified_at ? json::value(core::format_iso8601(*h.verified_at)) : json::value(nullptr)},
+                   {"verified_at", http::iso_or_null(h.verified_at)},
                    {"verified_by", http::or_null(h.verified_by)},
                    {"created_at", core::format_iso8601(h.created_at)},
                    {"updated_at", core::format_iso8601(h.updated_at)}};
@@ -58,7 +58,7 @@ void tag_invoke(json::value_from_tag, json::value& v, const Resident& r) {
                    {"relation", http::or_null(r.relation)},
                    {"tags", std::move(tags)},
                    {"masked", r.masked},
-                   {"verified_at", r.verified_at ? json::value(core::format_iso8601(*r.verified_at)) : json::value(nullptr)},
+                   {"verified_at", http::iso_or_null(r.verified_at)},
                    {"created_at", core::format_iso8601(r.created_at)},
                    {"updated_at", core::format_iso8601(r.updated_at)}};
 }

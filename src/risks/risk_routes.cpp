@@ -8,14 +8,13 @@ namespace firstline::risks {
 
 namespace json = boost::json;
 using http::FieldReader;
+using http::iso;
 using http::path_id;
 using http::reply;
 using http::Request;
 using http::Response;
 
 namespace {
-
-json::value iso(core::Millis t) { return json::value(core::format_iso8601(t)); }
 
 json::value point_json(const RiskPoint& p, core::Millis now) {
   json::value polygon = nullptr;

@@ -9,6 +9,8 @@ namespace firstline::warnings {
 namespace json = boost::json;
 using http::cursor_id;
 using http::FieldReader;
+using http::iso;
+using http::iso_or_null;
 using http::path_id;
 using http::reply;
 using http::reply_page;
@@ -17,8 +19,6 @@ using http::Response;
 
 namespace {
 
-json::value iso(core::Millis t) { return json::value(core::format_iso8601(t)); }
-json::value iso_or_null(const std::optional<core::Millis>& t) { return t ? iso(*t) : json::value(nullptr); }
 
 }  // namespace
 
